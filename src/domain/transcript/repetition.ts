@@ -1,0 +1,58 @@
+/**
+ * Whisper sometimes falls into a loop on silence or noise ("Thank you. Thank you. Thank you…").
+ * These detect a tail that repeats a short pattern, so decoding can stop early and the repeats
+ * can be cut down to one occurrence.
+ */
+
+/** A pattern of up to this many tokens is looked for. */
+const MAX_PERIOD_TOKENS = 24;
+
+/** How many back-to-back copies of a pattern count as a loop, by pattern length. */
+function minRepeats(period: number): number {
+  if (period === 1) return 8;
+  if (period <= 3) return 5;
+  return 3;
+}
+
+/**
+ * If `tokens` ends in a loop, return the index where the loop's second copy starts (everything
+ * from there on is repetition and can be dropped); otherwise -1.
+ */
+export function findRepetitionLoop(tokens: readonly number[]): number {
+  const n = tokens.length;
+  for (let period = 1; period <= MAX_PERIOD_TOKENS && period * 2 <= n; period++) {
+    let copies = 1;
+    let start = n - period;
+    while (start - period >= 0) {
+      let same = true;
+      for (let k = 0; k < period; k++) {
+        if (tokens[start - period + k] !== tokens[start + k]) {
+          same = false;
+          break;
+        }
+      }
+      if (!same) break;
+      copies++;
+      start -= period;
+    }
+    if (copies >= minRepeats(period)) return start + period;
+  }
+  return -1;
+}
+
+/** Drop segments whose text merely repeats the segment before (a loop spread over segments). */
+export function dropRepeatedSegments<T extends { text: string }>(segments: readonly T[], maxRun = 2): T[] {
+  const out: T[] = [];
+  let run = 0;
+  for (const seg of segments) {
+    const prev = out[out.length - 1];
+    const same = prev && normalise(prev.text) === normalise(seg.text) && normalise(seg.text) !== '';
+    run = same ? run + 1 : 0;
+    if (run < maxRun) out.push(seg);
+  }
+  return out;
+}
+
+function normalise(text: string): string {
+  return text.toLowerCase().replace(/[\s\p{P}]+/gu, ' ').trim();
+}
