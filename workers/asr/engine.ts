@@ -1,0 +1,324 @@
+/**
+ * Long-form transcription over a loaded Whisper: 30 s windows advanced by the last settled
+ * timestamp (see src/domain/transcript/window.ts), language identification from the decoder's
+ * first step, streaming partial text, loop cutting and cooperative cancellation.
+ *
+ * Environment-agnostic on purpose: the worker drives it in the browser, and Node tests drive the
+ * same code with transformers' Node build.
+ */
+import {
+  BaseStreamer,
+  StoppingCriteria,
+  StoppingCriteriaList,
+  Tensor,
+  type PreTrainedTokenizer,
+  type Processor,
+  type WhisperForConditionalGeneration,
+} from '@huggingface/transformers';
+import { WHISPER_SAMPLE_RATE_HZ, WINDOW_SAMPLES } from '../../src/domain/audio/constants';
+import { isSilent } from '../../src/domain/audio/silence';
+import { languageProbabilities, languageTokenMap } from '../../src/domain/transcript/langid';
+import { dropRepeatedSegments, findRepetitionLoop } from '../../src/domain/transcript/repetition';
+import type { LanguageGuess, Segment } from '../../src/domain/transcript/types';
+import { splitWindow, type TokenInfo } from '../../src/domain/transcript/window';
+import type { Task, TranscribeResult, TranscribeUpdate } from './protocol';
+
+/** OpenAI's `sample_len`: at most half the decoder context per window. */
+const MAX_NEW_TOKENS = 224;
+const UPDATE_INTERVAL_MS = 100;
+
+export interface LoadedWhisper {
+  model: WhisperForConditionalGeneration;
+  processor: Processor;
+  tokenizer: PreTrainedTokenizer;
+}
+
+interface GenerationConfigLike {
+  decoder_start_token_id: number;
+  eos_token_id: number;
+  no_timestamps_token_id: number;
+  lang_to_id?: Record<string, number>;
+  task_to_id?: Record<string, number>;
+  is_multilingual?: boolean;
+}
+
+/**
+ * Let queued messages (a `cancel` from the UI) run between decoder steps. ONNX Runtime's
+ * `run()` settles through microtasks only, so without this a cancel would wait for the window
+ * to finish. A MessageChannel round trip is used instead of setTimeout, which browsers clamp to
+ * 4 ms when nested (that would add 4 ms to every token).
+ */
+function yieldToEventLoop(): Promise<void> {
+  if (typeof MessageChannel === 'undefined') return new Promise((r) => setTimeout(r, 0));
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
+}
+
+class FlagCriteria extends StoppingCriteria {
+  constructor(private readonly shouldStop: (ids: bigint[]) => boolean) {
+    super();
+  }
+  override _call(inputIds: bigint[][]): boolean[] {
+    return inputIds.map((ids) => this.shouldStop(ids));
+  }
+}
+
+class CallbackStreamer extends BaseStreamer {
+  #first = true;
+  constructor(private readonly onToken: (id: number) => void) {
+    super();
+  }
+  override put(value: bigint[][]) {
+    // The first call carries the prompt/prefix tokens, not generated ones.
+    if (this.#first) {
+      this.#first = false;
+      return;
+    }
+    for (const row of value) for (const id of row) this.onToken(Number(id));
+  }
+  override end() {}
+}
+
+export class WhisperEngine {
+  readonly #w: LoadedWhisper;
+  readonly #gen: GenerationConfigLike;
+  readonly #info: TokenInfo;
+  readonly #languages: Map<string, number>;
+  /** Time spent inside ONNX Runtime sessions, for the overhead figure. */
+  sessionSeconds = 0;
+
+  constructor(w: LoadedWhisper) {
+    this.#w = w;
+    this.#gen = w.model.generation_config as unknown as GenerationConfigLike;
+    this.#info = { timestampBegin: this.#gen.no_timestamps_token_id + 1, eot: this.#gen.eos_token_id };
+    this.#languages = languageTokenMap(this.#gen.lang_to_id ?? {});
+    this.#instrumentSessions();
+  }
+
+  get multilingual(): boolean {
+    return this.#languages.size > 0;
+  }
+
+  #instrumentSessions() {
+    const sessions = (this.#w.model as unknown as { sessions: Record<string, { run: (...a: unknown[]) => Promise<unknown> }> }).sessions;
+    for (const session of Object.values(sessions)) {
+      const run = session.run.bind(session);
+      session.run = async (...args: unknown[]) => {
+        const t0 = performance.now();
+        try {
+          return await run(...args);
+        } finally {
+          this.sessionSeconds += (performance.now() - t0) / 1000;
+        }
+      };
+    }
+  }
+
+  async #features(window: Float32Array): Promise<Tensor> {
+    const { input_features } = await this.#w.processor(window);
+    return input_features as Tensor;
+  }
+
+  /** Encoder output for one window, so language ID and decoding share one encoder run. */
+  async #encode(features: Tensor): Promise<Tensor> {
+    // transformers.js has no public "encode only" for Whisper; this is the step generate() itself runs.
+    const model = this.#w.model as unknown as {
+      _prepare_encoder_decoder_kwargs_for_generation(a: unknown): Promise<{ encoder_outputs: Tensor }>;
+      generation_config: unknown;
+    };
+    const out = await model._prepare_encoder_decoder_kwargs_for_generation({
+      inputs_tensor: features,
+      model_inputs: { input_features: features },
+      model_input_name: 'input_features',
+      generation_config: model.generation_config,
+    });
+    return out.encoder_outputs;
+  }
+
+  async #languageFrom(features: Tensor, encoderOutputs: Tensor): Promise<LanguageGuess[]> {
+    const model = this.#w.model as unknown as { forward(i: unknown): Promise<Record<string, Tensor>> };
+    const out = await model.forward({
+      input_features: features,
+      encoder_outputs: encoderOutputs,
+      decoder_input_ids: new Tensor('int64', BigInt64Array.from([BigInt(this.#gen.decoder_start_token_id)]), [1, 1]),
+    });
+    const logits = out.logits;
+    const vocab = logits.dims[logits.dims.length - 1];
+    const row = (logits.data as Float32Array).subarray(0, vocab);
+    const guesses = languageProbabilities(row, this.#languages);
+    for (const [name, t] of Object.entries(out)) if (name.startsWith('present')) t.dispose?.();
+    return guesses;
+  }
+
+  /** Identify the language from the first 30 s that are not silent. */
+  async detectLanguage(audio: Float32Array): Promise<LanguageGuess[]> {
+    if (!this.multilingual) return [{ code: 'en', probability: 1 }];
+    let start = 0;
+    while (start + WINDOW_SAMPLES < audio.length && isSilent(audio.subarray(start, start + WINDOW_SAMPLES))) start += WINDOW_SAMPLES;
+    const features = await this.#features(audio.subarray(start, start + WINDOW_SAMPLES));
+    const enc = await this.#encode(features);
+    return this.#languageFrom(features, enc);
+  }
+
+  #prefix(language: string, task: Task): number[] {
+    const gen = this.#gen;
+    if (!this.multilingual) return [gen.decoder_start_token_id];
+    const lang = this.#languages.get(language);
+    if (lang === undefined) throw Object.assign(new Error(`This model does not know the language “${language}”.`), { name: 'BadRequest' });
+    return [gen.decoder_start_token_id, lang, gen.task_to_id?.[task] ?? gen.task_to_id!.transcribe];
+  }
+
+  async transcribe(
+    audio: Float32Array,
+    options: { language: string; task: Task; isCancelled: () => boolean },
+    onUpdate: (u: TranscribeUpdate) => void,
+  ): Promise<TranscribeResult> {
+    const started = performance.now();
+    const { tokenizer, model } = this.#w;
+    const duration = audio.length / WHISPER_SAMPLE_RATE_HZ;
+    const decode = (ids: number[]) => (ids.length ? tokenizer.decode(ids, { skip_special_tokens: true }) : "");
+
+    let language: string | null = options.language === 'auto' ? null : options.language;
+    let guesses: LanguageGuess[] | null = null;
+    if (!this.multilingual) language = 'en';
+
+    const segments: Segment[] = [];
+    let seek = 0; // samples
+    let partial = '';
+    let cancelled = false;
+    let loopsCut = 0;
+    let windows = 0;
+    let skipped = 0;
+    let tokensTotal = 0;
+    let lastUpdate = 0;
+
+    const update = (processedSeconds: number, force = false) => {
+      const now = performance.now();
+      if (!force && now - lastUpdate < UPDATE_INTERVAL_MS) return;
+      lastUpdate = now;
+      onUpdate({ segments: [...segments], partial, processedSeconds: Math.min(duration, processedSeconds), language, languageGuesses: guesses });
+    };
+
+    // Between steps the event loop runs (cancel can arrive); see yieldToEventLoop.
+    const forward = model.forward.bind(model);
+    const patched = model as unknown as { forward: typeof forward };
+    patched.forward = async (inputs: unknown) => {
+      await yieldToEventLoop();
+      return forward(inputs as never);
+    };
+
+    try {
+      while (seek < audio.length) {
+        if (options.isCancelled()) {
+          cancelled = true;
+          break;
+        }
+        const window = audio.subarray(seek, seek + WINDOW_SAMPLES);
+        const windowSeconds = window.length / WHISPER_SAMPLE_RATE_HZ;
+        const offset = seek / WHISPER_SAMPLE_RATE_HZ;
+        if (isSilent(window) || windowSeconds < 0.1) {
+          skipped++;
+          seek += window.length;
+          update(seek / WHISPER_SAMPLE_RATE_HZ, true);
+          continue;
+        }
+
+        const features = await this.#features(window);
+        const encoderOutputs = await this.#encode(features);
+        if (language === null) {
+          guesses = await this.#languageFrom(features, encoderOutputs);
+          language = guesses[0].code;
+        }
+
+        const prefix = this.#prefix(language, options.task);
+        const generated: number[] = [];
+        const textTokens: number[] = [];
+        let loopAt = -1;
+        let lastTimestamp = 0;
+        const streamer = new CallbackStreamer((id) => {
+          generated.push(id);
+          if (id >= this.#info.timestampBegin) lastTimestamp = (id - this.#info.timestampBegin) * 0.02;
+          else if (id !== this.#info.eot) textTokens.push(id);
+          partial = decode(textTokens);
+          update(offset + Math.min(lastTimestamp, windowSeconds));
+        });
+        const stopping = new StoppingCriteriaList();
+        stopping.push(
+          new FlagCriteria(() => {
+            if (options.isCancelled()) return (cancelled = true);
+            const at = findRepetitionLoop(textTokens);
+            if (at >= 0) {
+              loopAt = at;
+              return true;
+            }
+            return false;
+          }),
+        );
+
+        const output = (await model.generate({
+          inputs: features,
+          encoder_outputs: encoderOutputs,
+          decoder_input_ids: prefix,
+          return_timestamps: true,
+          max_new_tokens: MAX_NEW_TOKENS,
+          stopping_criteria: stopping,
+          streamer,
+        } as never)) as Tensor;
+        void output;
+        windows++;
+        tokensTotal += generated.length;
+
+        let tokens = generated;
+        let advance: number;
+        if (loopAt >= 0) {
+          // Keep the text up to the first repeat; the rest of this window is the loop.
+          loopsCut++;
+          let seen = 0;
+          const cut = generated.findIndex((id) => id < this.#info.timestampBegin && id !== this.#info.eot && ++seen > loopAt);
+          tokens = cut >= 0 ? generated.slice(0, cut) : generated;
+        }
+        const result = splitWindow(tokens, this.#info, windowSeconds);
+        advance = loopAt >= 0 || cancelled ? windowSeconds : result.advance;
+        for (const piece of result.pieces) {
+          const text = decode(piece.tokens);
+          if (text.trim() === '') continue;
+          segments.push({
+            start: offset + piece.start,
+            end: Math.min(duration, offset + Math.max(piece.end, piece.start)),
+            text,
+          });
+        }
+        const deduped = dropRepeatedSegments(segments);
+        segments.splice(0, segments.length, ...deduped);
+        partial = '';
+        if (cancelled) {
+          // Keep what was settled; the unfinished tail of this window is not trusted.
+          seek += Math.round((segments.length ? Math.min(segments[segments.length - 1].end - offset, windowSeconds) : 0) * WHISPER_SAMPLE_RATE_HZ);
+          break;
+        }
+        seek += Math.max(1, Math.round(advance * WHISPER_SAMPLE_RATE_HZ));
+        update(seek / WHISPER_SAMPLE_RATE_HZ, true);
+      }
+    } finally {
+      patched.forward = forward;
+    }
+
+    const processedSeconds = Math.min(duration, seek / WHISPER_SAMPLE_RATE_HZ);
+    return {
+      segments,
+      partial: '',
+      processedSeconds,
+      language,
+      languageGuesses: guesses,
+      cancelled,
+      loopsCut,
+      stats: { windows, skippedSilentWindows: skipped, tokens: tokensTotal, seconds: (performance.now() - started) / 1000 },
+    };
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The ASR worker's API: the only thing `src/` imports from `workers/asr` (types only).
+ * Errors cross the boundary as `Error` with `name` set to one of `AsrErrorName`.
+ */
+import type { LanguageGuess, Segment } from '../../src/domain/transcript/types';
+
+export type DeviceChoice = 'auto' | 'webgpu' | 'wasm';
+export type Device = 'webgpu' | 'wasm';
+export type Dtype = 'fp32' | 'fp16' | 'q8' | 'q4';
+export type DtypeChoice = 'auto' | Dtype;
+export type Task = 'transcribe' | 'translate';
+
+export type ModelSource =
+  | { kind: 'huggingface' }
+  | { kind: 'hf-mirror' }
+  | { kind: 'custom'; baseUrl: string };
+
+export interface LoadRequest {
+  modelId: string;
+  source: ModelSource;
+  device: DeviceChoice;
+  dtype: DtypeChoice;
+}
+
+export interface LoadProgress {
+  /** Per file: bytes so far and total (total 0 until the server says). */
+  files: Record<string, { loaded: number; total: number; done: boolean }>;
+  phase: 'download' | 'compile' | 'warmup';
+}
+
+export interface LoadedModel {
+  modelId: string;
+  device: Device;
+  dtype: { encoder: Dtype; decoder: Dtype };
+  /** WASM threads in use (1 when not cross-origin isolated). */
+  threads: number;
+  multilingual: boolean;
+  seconds: number;
+}
+
+export interface Capabilities {
+  webgpu: boolean;
+  shaderF16: boolean;
+  crossOriginIsolated: boolean;
+  threads: number;
+}
+
+export interface TranscribeRequest {
+  jobId: number;
+  /** 16 kHz mono. Transferred, not copied. */
+  audio: Float32Array;
+  /** A Whisper language code, or `auto` to identify it from the first speech. */
+  language: string;
+  task: Task;
+}
+
+export interface TranscribeUpdate {
+  /** Settled segments so far (times in seconds from the start of the audio). */
+  segments: Segment[];
+  /** Text of the window being decoded that has not settled yet. */
+  partial: string;
+  /** Seconds of audio done. */
+  processedSeconds: number;
+  language: string | null;
+  languageGuesses: LanguageGuess[] | null;
+}
+
+export interface TranscribeResult extends TranscribeUpdate {
+  cancelled: boolean;
+  /** Windows cut short because the model started repeating itself. */
+  loopsCut: number;
+  /** Figures for the benchmark: wall time in ONNX sessions and windows decoded. */
+  stats: { windows: number; skippedSilentWindows: number; tokens: number; seconds: number };
+}
+
+export interface DecodedAudio {
+  /** One array per channel, at `sampleRate`. Transferred. */
+  channels: Float32Array[];
+  sampleRate: number;
+}
+
+export type AsrErrorName =
+  | 'ModelNotFound'
+  | 'NoOnnxWeights'
+  | 'NotWhisper'
+  | 'NetworkError'
+  | 'WebGpuUnavailable'
+  | 'OutOfMemory'
+  | 'NoModelLoaded'
+  | 'Busy'
+  | 'BadAudio'
+  | 'WorkerCrashed'
+  | 'Unknown';
+
+export interface AsrApi {
+  capabilities(): Promise<Capabilities>;
+  load(request: LoadRequest, onProgress: (p: LoadProgress) => void): Promise<LoadedModel>;
+  /** Downmix + resample to 16 kHz mono (runs here to keep the main thread free). */
+  prepareAudio(input: DecodedAudio): Promise<Float32Array>;
+  detectLanguage(audio: Float32Array): Promise<LanguageGuess[]>;
+  transcribe(request: TranscribeRequest, onUpdate: (u: TranscribeUpdate) => void): Promise<TranscribeResult>;
+  /** Cooperative: the job stops after the current decoder step and resolves with what it has. */
+  cancel(jobId: number): void;
+  dispose(): Promise<void>;
+}
