@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+import { defaultClientConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
@@ -14,6 +16,13 @@ const isolationHeaders = {
 
 export default defineConfig({
   plugins: [svelte()],
+  resolve: {
+    // onnxruntime-web's build that loads its emscripten glue from a URL (ours, emitted by Vite)
+    // instead of inlining it: its pthread workers then load that small file, not our worker chunk.
+    conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions],
+    // The runtime's .wasm/.mjs files are not in the package's `exports`; reach them by path.
+    alias: [{ find: /^ort-dist\//, replacement: fileURLToPath(new URL('./node_modules/onnxruntime-web/dist/', import.meta.url)) }],
+  },
   base: './',
   worker: { format: 'es' },
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 1200 },

@@ -61,11 +61,12 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 class FlagCriteria extends StoppingCriteria {
-  constructor(private readonly shouldStop: (ids: bigint[]) => boolean) {
+  constructor(private readonly shouldStop: () => boolean) {
     super();
   }
-  override _call(inputIds: bigint[][]): boolean[] {
-    return inputIds.map((ids) => this.shouldStop(ids));
+  // The ids are bigint at run time (typed number[][] upstream); only the row count is used.
+  override _call(inputIds: number[][]): boolean[] {
+    return inputIds.map(() => this.shouldStop());
   }
 }
 

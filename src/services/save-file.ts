@@ -1,0 +1,17 @@
+/** Offer text as a download. Everything stays local: a Blob URL, revoked after the click. */
+export function saveText(filename: string, text: string, mime: string) {
+  const url = URL.createObjectURL(new Blob([text], { type: `${mime};charset=utf-8` }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** `interview.final.m4a` → `interview.final` */
+export function baseName(filename: string): string {
+  const i = filename.lastIndexOf('.');
+  return i > 0 ? filename.slice(0, i) : filename || 'transcript';
+}

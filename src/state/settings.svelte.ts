@@ -1,0 +1,80 @@
+import { DEFAULT_MODEL_ID, isValidModelId } from '../domain/models/catalog';
+import type { DeviceChoice, DtypeChoice, ModelSource, Task } from '../../workers/asr/protocol';
+
+const STORAGE_KEY = 'earshot.settings';
+
+interface Stored {
+  modelId: string;
+  sourceKind: ModelSource['kind'];
+  customBaseUrl: string;
+  device: DeviceChoice;
+  dtype: DtypeChoice;
+  language: string;
+  task: Task;
+}
+
+const DEFAULTS: Stored = {
+  modelId: DEFAULT_MODEL_ID,
+  sourceKind: 'huggingface',
+  customBaseUrl: '',
+  device: 'auto',
+  dtype: 'auto',
+  language: 'auto',
+  task: 'transcribe',
+};
+
+/**
+ * What the user picked. Saved locally; `?models=<base URL>&model=<id>` (an organisation's
+ * link, or a test) preselects the source and model over what was saved.
+ */
+export class Settings {
+  modelId = $state(DEFAULTS.modelId);
+  sourceKind = $state<ModelSource['kind']>(DEFAULTS.sourceKind);
+  customBaseUrl = $state(DEFAULTS.customBaseUrl);
+  device = $state<DeviceChoice>(DEFAULTS.device);
+  dtype = $state<DtypeChoice>(DEFAULTS.dtype);
+  language = $state(DEFAULTS.language);
+  task = $state<Task>(DEFAULTS.task);
+
+  constructor(search: string, storage: Storage | null) {
+    let saved: Partial<Stored> = {};
+    try {
+      saved = JSON.parse(storage?.getItem(STORAGE_KEY) ?? '{}');
+    } catch {
+      saved = {};
+    }
+    Object.assign(this, { ...DEFAULTS, ...saved });
+    const params = new URLSearchParams(search);
+    const models = params.get('models');
+    if (models) {
+      this.sourceKind = 'custom';
+      this.customBaseUrl = models;
+    }
+    const model = params.get('model');
+    if (model && isValidModelId(model)) this.modelId = model;
+    const device = params.get('device');
+    if (device === 'auto' || device === 'webgpu' || device === 'wasm') this.device = device;
+  }
+
+  get source(): ModelSource {
+    if (this.sourceKind === 'custom') return { kind: 'custom', baseUrl: this.customBaseUrl };
+    return { kind: this.sourceKind };
+  }
+
+  save(storage: Storage | null) {
+    const data: Stored = {
+      modelId: this.modelId,
+      sourceKind: this.sourceKind,
+      customBaseUrl: this.customBaseUrl,
+      device: this.device,
+      dtype: this.dtype,
+      language: this.language,
+      task: this.task,
+    };
+    try {
+      storage?.setItem(STORAGE_KEY, JSON.stringify(data));
+    } catch {
+      /* storage full or disabled: settings just won't persist */
+    }
+  }
+}

@@ -1,0 +1,204 @@
+import type { LanguageGuess, Segment, Transcript } from '../domain/transcript/types';
+import type { LoadedModel, LoadProgress, LoadRequest, Task } from '../../workers/asr/protocol';
+import { AsrClient } from '../services/asr-client';
+import { AudioDecodeError, decodeFile } from '../services/audio-decode';
+
+export type Status = 'idle' | 'loading' | 'transcribing' | 'done' | 'error';
+export type Phase = 'download' | 'compile' | 'warmup' | 'decoding-audio' | 'transcribing' | null;
+
+/** What the UI shows of an error: a message key with parameters, or a plain message. */
+export interface UiError {
+  key?: 'errBadAudio' | 'errEmpty' | 'errTooLong' | 'errWorkerCrashed';
+  params?: Record<string, string | number>;
+  message?: string;
+}
+
+function sameRequest(a: LoadRequest, b: LoadRequest) {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * The transcription workflow: model loading, decoding a file, the job, its progress, its
+ * result. Audio never sits in reactive state; only results do, replaced whole.
+ */
+export class Transcriber {
+  status = $state<Status>('idle');
+  phase = $state<Phase>(null);
+  loadProgress = $state.raw<LoadProgress | null>(null);
+  loaded = $state.raw<LoadedModel | null>(null);
+  segments = $state.raw<Segment[]>([]);
+  partial = $state('');
+  processedSeconds = $state(0);
+  duration = $state(0);
+  startedAt = $state(0);
+  now = $state(0);
+  languageGuesses = $state.raw<LanguageGuess[] | null>(null);
+  language = $state<string | null>(null);
+  cancelled = $state(false);
+  error = $state.raw<UiError | null>(null);
+  fileName = $state('');
+  task = $state<Task>('transcribe');
+  modelId = $state('');
+
+  #client: AsrClient;
+  #loadedRequest: LoadRequest | null = null;
+  #jobId = 0;
+  #ticker: ReturnType<typeof setInterval> | null = null;
+
+  constructor() {
+    this.#client = new AsrClient(() => {
+      // The worker died (and was restarted empty): say so, keep the text we have.
+      this.loaded = null;
+      this.#loadedRequest = null;
+      this.#fail({ key: 'errWorkerCrashed' });
+    });
+  }
+
+  get busy() {
+    return this.status === 'loading' || this.status === 'transcribing';
+  }
+
+  /** 0..1 of the model download, over all files seen so far. */
+  get downloadFraction(): number {
+    const files = Object.values(this.loadProgress?.files ?? {});
+    const total = files.reduce((s, f) => s + f.total, 0);
+    return total > 0 ? files.reduce((s, f) => s + Math.min(f.loaded, f.total), 0) / total : 0;
+  }
+
+  get elapsedSeconds() {
+    return this.startedAt ? (this.now - this.startedAt) / 1000 : 0;
+  }
+
+  get etaSeconds(): number | null {
+    if (this.processedSeconds <= 0 || this.duration <= 0 || this.status !== 'transcribing') return null;
+    return (this.elapsedSeconds * (this.duration - this.processedSeconds)) / this.processedSeconds;
+  }
+
+  get transcript(): Transcript {
+    return {
+      segments: this.segments,
+      language: this.language,
+      model: this.modelId,
+      task: this.task,
+      duration: this.duration,
+      completedUntil: this.cancelled ? this.processedSeconds : this.duration,
+      sourceName: this.fileName,
+    };
+  }
+
+  #fail(error: UiError) {
+    this.error = error;
+    this.status = 'error';
+    this.phase = null;
+    this.#stopTicker();
+  }
+
+  #startTicker() {
+    this.startedAt = this.now = performance.now();
+    this.#ticker = setInterval(() => (this.now = performance.now()), 250);
+  }
+
+  #stopTicker() {
+    if (this.#ticker) clearInterval(this.#ticker);
+    this.#ticker = null;
+    this.now = performance.now();
+  }
+
+  dismissError() {
+    this.error = null;
+    if (this.status === 'error') this.status = this.segments.length ? 'done' : 'idle';
+  }
+
+  async load(request: LoadRequest): Promise<boolean> {
+    if (this.#loadedRequest && sameRequest(this.#loadedRequest, request) && this.loaded) return true;
+    this.error = null;
+    this.status = 'loading';
+    this.phase = 'download';
+    this.loadProgress = null;
+    this.loaded = null;
+    try {
+      this.loaded = await this.#client.load(request, (p) => {
+        this.loadProgress = p;
+        this.phase = p.phase;
+      });
+      this.#loadedRequest = request;
+      this.status = this.segments.length ? 'done' : 'idle';
+      this.phase = null;
+      return true;
+    } catch (err) {
+      this.#loadedRequest = null;
+      if ((err as Error).name !== 'WorkerCrashed') this.#fail({ message: (err as Error).message });
+      return false;
+    }
+  }
+
+  async transcribeFile(file: File, request: LoadRequest, options: { language: string; task: Task }) {
+    if (this.busy) return;
+    if (!(await this.load(request))) return;
+    this.error = null;
+    this.status = 'transcribing';
+    this.phase = 'decoding-audio';
+    let audio: Float32Array;
+    try {
+      const decoded = await decodeFile(file);
+      audio = await this.#client.prepareAudio(decoded);
+    } catch (err) {
+      if (err instanceof AudioDecodeError) {
+        const key = err.kind === 'empty' ? 'errEmpty' : err.kind === 'too-long' ? 'errTooLong' : 'errBadAudio';
+        this.#fail({ key, params: { name: file.name, minutes: err.minutes } });
+      } else if ((err as Error).name !== 'WorkerCrashed') {
+        this.#fail({ key: 'errBadAudio', params: { name: file.name } });
+      }
+      return;
+    }
+
+    // The new file decoded: only now replace the previous transcript.
+    const jobId = ++this.#jobId;
+    this.fileName = file.name;
+    this.modelId = request.modelId;
+    this.task = options.task;
+    this.segments = [];
+    this.partial = '';
+    this.processedSeconds = 0;
+    this.duration = audio.length / 16_000;
+    this.language = options.language === 'auto' ? null : options.language;
+    this.languageGuesses = null;
+    this.cancelled = false;
+    this.phase = 'transcribing';
+    this.#startTicker();
+    try {
+      const result = await this.#client.transcribe({ jobId, audio, language: options.language, task: options.task }, (u) => {
+        if (jobId !== this.#jobId) return;
+        this.segments = u.segments;
+        this.partial = u.partial;
+        this.processedSeconds = u.processedSeconds;
+        this.language = u.language;
+        if (u.languageGuesses) this.languageGuesses = u.languageGuesses;
+      });
+      this.segments = result.segments;
+      this.partial = '';
+      this.language = result.language;
+      if (result.languageGuesses) this.languageGuesses = result.languageGuesses;
+      this.cancelled = result.cancelled;
+      this.processedSeconds = result.cancelled ? result.processedSeconds : this.duration;
+      this.status = 'done';
+      this.phase = null;
+      this.#stopTicker();
+    } catch (err) {
+      if ((err as Error).name !== 'WorkerCrashed') this.#fail({ message: (err as Error).message });
+    }
+  }
+
+  cancel() {
+    if (this.status === 'transcribing') void this.#client.cancel(this.#jobId).catch(() => {});
+  }
+
+  capabilities() {
+    return this.#client.capabilities();
+  }
+
+  /** For automated checks of crash recovery. */
+  simulateCrash() {
+    this.#client.simulateCrash();
+  }
+}

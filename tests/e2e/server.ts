@@ -1,0 +1,69 @@
+/**
+ * Serves the production build (dist/) with the COOP/COEP headers the README's start command
+ * sends, plus model folders under /models/<id>/ laid out as a self-hosted mirror — the
+ * "custom base URL" model source. Records every request so tests can assert on traffic.
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve } from 'node:path';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.onnx': 'application/octet-stream',
+  '.txt': 'text/plain',
+  '.map': 'application/json',
+};
+
+export interface TestServer {
+  url: string;
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/** `models` maps a model id (as used in the URL) to a folder on disk. */
+export async function startServer(distDir: string, models: Record<string, string>): Promise<TestServer> {
+  const requests: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    requests.push(url.pathname);
+    const path = decodeURIComponent(url.pathname);
+    let file: string | null = null;
+    const m = /^\/models\/(.+?)\/([^/].*)$/.exec(path);
+    if (m) {
+      const id = Object.keys(models).find((k) => m[1] === k);
+      if (id) file = safeJoin(models[id], m[2]);
+    } else {
+      file = safeJoin(distDir, path === '/' ? 'index.html' : path.slice(1));
+    }
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    if (!file || !existsSync(file) || !statSync(file).isFile()) {
+      res.statusCode = 404;
+      res.end('not found');
+      return;
+    }
+    res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
+    res.setHeader('Content-Length', statSync(file).size);
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+function safeJoin(root: string, rel: string): string | null {
+  const full = resolve(join(root, normalize(rel)));
+  return full.startsWith(resolve(root)) ? full : null;
+}

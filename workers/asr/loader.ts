@@ -1,0 +1,137 @@
+/**
+ * Loading a Whisper model in the worker: where files come from (model source), which device
+ * and dtypes, byte-level progress per file, and errors a person can act on.
+ */
+import {
+  AutoProcessor,
+  AutoTokenizer,
+  WhisperForConditionalGeneration,
+  env,
+  type PretrainedModelOptions,
+} from '@huggingface/transformers';
+// The wasm runtime ships with the app (Vite emits these files); nothing is fetched from a CDN.
+import ortWasmUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.wasm?url';
+import ortMjsUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.mjs?url';
+import { defaultDtypesFor } from '../../src/domain/models/dtypes';
+import type { LoadedWhisper } from './engine';
+import type { AsrErrorName, Capabilities, Device, Dtype, LoadProgress, LoadRequest, ModelSource } from './protocol';
+
+const HF_HOST = 'https://huggingface.co/';
+const HF_MIRROR_HOST = 'https://hf-mirror.com/';
+
+// transformers.js v3 points wasmPaths at a CDN on import; point it back at our own files.
+env.backends.onnx.wasm!.wasmPaths = { wasm: new URL(ortWasmUrl, self.location.href).href, mjs: new URL(ortMjsUrl, self.location.href).href };
+env.allowLocalModels = false;
+env.allowRemoteModels = true;
+env.useBrowserCache = true;
+
+export function asrError(name: AsrErrorName, message: string, cause?: unknown): Error {
+  const e = new Error(message, { cause });
+  e.name = name;
+  return e;
+}
+
+export async function capabilities(): Promise<Capabilities> {
+  let webgpu = false;
+  let shaderF16 = false;
+  const gpu = (navigator as WorkerNavigator & { gpu?: { requestAdapter(): Promise<{ features: Set<string> } | null> } }).gpu;
+  if (gpu) {
+    try {
+      const adapter = await gpu.requestAdapter();
+      webgpu = adapter !== null;
+      shaderF16 = adapter?.features.has('shader-f16') ?? false;
+    } catch {
+      webgpu = false;
+    }
+  }
+  const isolated = self.crossOriginIsolated === true;
+  // Two threads minimum, four at most: more rarely helps Whisper's small matrices and
+  // competes with the page for cores.
+  const threads = isolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+  return { webgpu, shaderF16, crossOriginIsolated: isolated, threads };
+}
+
+function configureSource(source: ModelSource) {
+  if (source.kind === 'custom') {
+    const base = source.baseUrl.endsWith('/') ? source.baseUrl : `${source.baseUrl}/`;
+    env.remoteHost = new URL(base, self.location.href).href;
+    env.remotePathTemplate = '{model}/';
+  } else {
+    env.remoteHost = source.kind === 'hf-mirror' ? HF_MIRROR_HOST : HF_HOST;
+    env.remotePathTemplate = '{model}/resolve/{revision}/';
+  }
+}
+
+function classify(err: unknown, modelId: string): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof Error && ['ModelNotFound', 'NoOnnxWeights', 'NotWhisper', 'WebGpuUnavailable'].includes(err.name)) return err;
+  if (/Could not locate file/i.test(message)) {
+    if (/\/onnx\//.test(message)) {
+      return asrError('NoOnnxWeights', `“${modelId}” has no ONNX weights for the chosen precision (${message.match(/onnx\/[^"]+/)?.[0] ?? ''}). Pick another precision or a model converted for transformers.js.`, err);
+    }
+    return asrError('ModelNotFound', `No model “${modelId}” at this model source. Check the id and the model source.`, err);
+  }
+  if (err instanceof TypeError || /Failed to fetch|NetworkError|network/i.test(message)) {
+    return asrError('NetworkError', `Could not reach the model source to download “${modelId}”. Are you offline?`, err);
+  }
+  if (/memory|allocation|OOM|RangeError: Array buffer/i.test(message)) {
+    return asrError('OutOfMemory', `Not enough memory to load “${modelId}”. Try a smaller model or a lower precision.`, err);
+  }
+  return asrError('Unknown', `Could not load “${modelId}”: ${message}`, err);
+}
+
+export async function loadWhisper(
+  request: LoadRequest,
+  caps: Capabilities,
+  onProgress: (p: LoadProgress) => void,
+): Promise<{ whisper: LoadedWhisper; device: Device; dtype: { encoder: Dtype; decoder: Dtype } }> {
+  configureSource(request.source);
+  env.backends.onnx.wasm!.numThreads = caps.threads;
+
+  const device: Device = request.device === 'auto' ? (caps.webgpu ? 'webgpu' : 'wasm') : request.device;
+  if (device === 'webgpu' && !caps.webgpu) {
+    throw asrError('WebGpuUnavailable', 'This browser has no usable WebGPU adapter. Choose WASM (CPU) instead.');
+  }
+  const dtype = request.dtype === 'auto' ? defaultDtypesFor(device, caps.shaderF16) : { encoder: request.dtype, decoder: request.dtype };
+  if (device === 'webgpu' && !caps.shaderF16 && (dtype.encoder === 'fp16' || dtype.decoder === 'fp16')) {
+    throw asrError('WebGpuUnavailable', 'This GPU cannot run 16-bit shaders (no shader-f16). Choose fp32 or a quantized precision.');
+  }
+
+  const progress: LoadProgress = { files: {}, phase: 'download' };
+  let last = 0;
+  const progress_callback = (e: { status: string; file?: string; loaded?: number; total?: number }) => {
+    if (!e.file) return;
+    const entry = (progress.files[e.file] ??= { loaded: 0, total: 0, done: false });
+    if (e.status === 'progress') {
+      entry.loaded = e.loaded ?? entry.loaded;
+      entry.total = e.total ?? entry.total;
+    } else if (e.status === 'done') {
+      entry.done = true;
+      entry.loaded = Math.max(entry.loaded, entry.total);
+    }
+    const now = performance.now();
+    if (e.status !== 'progress' || now - last > 100) {
+      last = now;
+      onProgress(structuredClone(progress));
+    }
+  };
+
+  try {
+    // config.json first: a clear "not found" / "not Whisper" before any large download.
+    const tokenizer = await AutoTokenizer.from_pretrained(request.modelId, { progress_callback });
+    const processor = await AutoProcessor.from_pretrained(request.modelId, { progress_callback });
+    const model = (await WhisperForConditionalGeneration.from_pretrained(request.modelId, {
+      device,
+      dtype: { encoder_model: dtype.encoder, decoder_model_merged: dtype.decoder },
+      progress_callback,
+    } as PretrainedModelOptions)) as WhisperForConditionalGeneration;
+    if ((model.config as { model_type?: string }).model_type !== 'whisper') {
+      await model.dispose();
+      throw asrError('NotWhisper', `“${request.modelId}” is not a Whisper model.`);
+    }
+    onProgress({ ...structuredClone(progress), phase: 'compile' });
+    return { whisper: { model, processor, tokenizer }, device, dtype };
+  } catch (err) {
+    throw classify(err, request.modelId);
+  }
+}

@@ -1,0 +1,104 @@
+import { transfer } from 'comlink';
+import { WHISPER_SAMPLE_RATE_HZ } from '../../src/domain/audio/constants';
+import { downmix } from '../../src/domain/audio/downmix';
+import { resample } from '../../src/domain/audio/resample';
+import { WhisperEngine } from './engine';
+import { asrError, capabilities, loadWhisper } from './loader';
+import type { AsrApi, Capabilities, LoadedModel } from './protocol';
+
+/**
+ * The worker's API. One model at a time (a new load disposes the old one), one inference at a
+ * time (a second transcribe while one runs is refused with `Busy`).
+ */
+export function createAsrService(): AsrApi {
+  let caps: Capabilities | null = null;
+  let engine: WhisperEngine | null = null;
+  let loaded: LoadedModel | null = null;
+  let dispose: (() => Promise<void>) | null = null;
+  let busy = false;
+  const cancelled = new Set<number>();
+
+  const getCaps = async () => (caps ??= await capabilities());
+
+  const exclusive = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (busy) throw asrError('Busy', 'The model is busy with another job.');
+    busy = true;
+    try {
+      return await fn();
+    } finally {
+      busy = false;
+    }
+  };
+
+  const requireEngine = () => {
+    if (!engine) throw asrError('NoModelLoaded', 'Load a model first.');
+    return engine;
+  };
+
+  return {
+    capabilities: getCaps,
+
+    load: (request, onProgress) =>
+      exclusive(async () => {
+        const started = performance.now();
+        await dispose?.();
+        engine = null;
+        loaded = null;
+        dispose = null;
+        const c = await getCaps();
+        const { whisper, device, dtype } = await loadWhisper(request, c, onProgress);
+        engine = new WhisperEngine(whisper);
+        dispose = async () => {
+          await whisper.model.dispose();
+        };
+        if (device === 'webgpu') {
+          // Compile the shaders now rather than on the user's first file.
+          onProgress({ files: {}, phase: 'warmup' });
+          await engine.detectLanguage(new Float32Array(WHISPER_SAMPLE_RATE_HZ));
+        }
+        loaded = {
+          modelId: request.modelId,
+          device,
+          dtype,
+          threads: device === 'wasm' ? c.threads : 1,
+          multilingual: engine.multilingual,
+          seconds: (performance.now() - started) / 1000,
+        };
+        return loaded;
+      }),
+
+    async prepareAudio({ channels, sampleRate }) {
+      if (channels.length === 0 || channels[0].length === 0) throw asrError('BadAudio', 'The file has no audio.');
+      const mono = resample(downmix(channels), sampleRate, WHISPER_SAMPLE_RATE_HZ);
+      return transfer(mono, [mono.buffer]);
+    },
+
+    detectLanguage: (audio) => exclusive(() => requireEngine().detectLanguage(audio)),
+
+    transcribe: (request, onUpdate) =>
+      exclusive(async () => {
+        const e = requireEngine();
+        cancelled.delete(request.jobId);
+        try {
+          return await e.transcribe(
+            request.audio,
+            { language: request.language, task: request.task, isCancelled: () => cancelled.has(request.jobId) },
+            onUpdate,
+          );
+        } finally {
+          cancelled.delete(request.jobId);
+        }
+      }),
+
+    cancel(jobId) {
+      cancelled.add(jobId);
+    },
+
+    async dispose() {
+      await dispose?.();
+      engine = null;
+      loaded = null;
+      dispose = null;
+    },
+  };
+}
