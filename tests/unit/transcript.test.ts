@@ -37,6 +37,15 @@ describe('splitWindow (seek-based long-form merging)', () => {
     expect(r.advance).toBe(12.5);
   });
 
+  it('keeps times inside the window and in order, whatever the model emits', () => {
+    const r = splitWindow([ts(20), 1, ts(5), ts(3), 2, ts(29.9)], info, 12);
+    expect(r.pieces.map((p) => [p.start, p.end])).toEqual([
+      [12, 12],
+      [12, 12],
+    ]);
+    for (const p of r.pieces) expect(p.end).toBeGreaterThanOrEqual(p.start);
+  });
+
   it('makes progress even when the model resumes at 0', () => {
     const r = splitWindow([ts(0), ts(0), 1, 2], info, 30);
     expect(r.advance).toBe(30);

@@ -199,11 +199,15 @@ export class WhisperEngine {
     let tokensTotal = 0;
     let lastUpdate = 0;
 
+    // Progress never moves backwards on screen, even when a window's last (unfinished)
+    // segment reached further than where the next window resumes.
+    let shownSeconds = 0;
     const update = (processedSeconds: number, force = false) => {
+      shownSeconds = Math.min(duration, Math.max(shownSeconds, processedSeconds));
       const now = performance.now();
       if (!force && now - lastUpdate < UPDATE_INTERVAL_MS) return;
       lastUpdate = now;
-      onUpdate({ segments: [...segments], partial, processedSeconds: Math.min(duration, processedSeconds), language, languageGuesses: guesses });
+      onUpdate({ segments: [...segments], partial, processedSeconds: shownSeconds, language, languageGuesses: guesses });
     };
 
     // Between steps the event loop runs (cancel can arrive); see yieldToEventLoop.
@@ -289,11 +293,10 @@ export class WhisperEngine {
         for (const piece of result.pieces) {
           const text = decode(piece.tokens);
           if (text.trim() === '') continue;
-          segments.push({
-            start: offset + piece.start,
-            end: Math.min(duration, offset + Math.max(piece.end, piece.start)),
-            text,
-          });
+          // Never earlier than the text before it, never past the end of the audio.
+          const floor = segments.length ? segments[segments.length - 1].end : 0;
+          const start = Math.min(duration, Math.max(floor, offset + piece.start));
+          segments.push({ start, end: Math.min(duration, Math.max(start, offset + piece.end)), text });
         }
         const deduped = dropRepeatedSegments(segments);
         segments.splice(0, segments.length, ...deduped);

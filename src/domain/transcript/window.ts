@@ -32,6 +32,18 @@ export interface WindowResult {
  * @param windowSeconds how much real audio the window held (≤ 30 s; shorter at the end)
  */
 export function splitWindow(generated: readonly number[], info: TokenInfo, windowSeconds: number): WindowResult {
+  const result = splitRaw(generated, info, windowSeconds);
+  // A model is not bound to emit sane times: keep every piece inside the window and in order.
+  let floor = 0;
+  for (const p of result.pieces) {
+    p.start = Math.min(Math.max(p.start, floor), windowSeconds);
+    p.end = Math.min(Math.max(p.end, p.start), windowSeconds);
+    floor = p.end;
+  }
+  return result;
+}
+
+function splitRaw(generated: readonly number[], info: TokenInfo, windowSeconds: number): WindowResult {
   const tokens = generated.filter((t) => t !== info.eot);
   const isTs = (t: number) => t >= info.timestampBegin;
   const time = (t: number) => (t - info.timestampBegin) * TIME_PRECISION_S;
