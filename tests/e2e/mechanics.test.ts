@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCues } from '../../src/domain/transcript/formats';
 import { ensureRandomModel } from '../fixtures/models/make-random-model';
-import { download, openApp, segments, state, transcribe } from './app';
+import { download, openApp, segments, transcribe } from './app';
 import { haveChromium, launch, watchConsole } from './browser';
 import { ROOT, SHARED, badFiles, have, joinWithPauses } from './fixtures';
 import { startServer, type TestServer } from './server';
@@ -38,7 +38,7 @@ describe.skipIf(!ready).each([
     logs = watchConsole(page);
     const jfk = join(SHARED, 'audio/en/jfk.wav');
     shortFile = joinWithPauses('mechanics-40s.wav', [jfk, jfk, jfk], [2, 1.5, 0.5]);
-    longFile = joinWithPauses('mechanics-5min.wav', Array(22).fill(jfk), [2, 3, 0.5]);
+    longFile = joinWithPauses('mechanics-10min.wav', Array(44).fill(jfk), [2, 3, 0.5]);
     await openApp(page, server, MODEL, device, dtype);
     if (device === 'webgpu') {
       webgpuMissing = !(await page.evaluate(async () => !!(await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter())));
@@ -54,8 +54,14 @@ describe.skipIf(!ready).each([
     if (webgpuMissing) ctx.skip();
     const seen: number[] = [];
     const poll = setInterval(async () => {
-      const v = await page.getAttribute('[data-testid=progress]', 'data-value').catch(() => null);
-      if (v && (await state(page).catch(() => '')) === 'transcribing') seen.push(Number(v));
+      // One round trip for both, so the value belongs to the state it is read with.
+      const snap = await page
+        .evaluate(() => {
+          const status = document.querySelector('[data-testid=status]');
+          return { phase: status?.getAttribute('data-phase'), value: document.querySelector('[data-testid=progress]')?.getAttribute('data-value') };
+        })
+        .catch(() => null);
+      if (snap?.phase === 'transcribing' && snap.value) seen.push(Number(snap.value));
     }, 100);
     const result = await transcribe(page, shortFile);
     clearInterval(poll);
