@@ -1,4 +1,4 @@
-/** UI text. Keys are shared; `zh` must define every key `en` does (checked by a unit test). */
+/** UI text. `zh` is typed `Record<MessageKey, string>`, so the compiler rejects a missing key. */
 export const en = {
   tagline: 'Private speech-to-text. Runs on your device; your audio never leaves it.',
   model: 'Model',

@@ -70,9 +70,4 @@ export class AsrClient {
   cancel(jobId: number) {
     return this.#call((api) => api.cancel(jobId));
   }
-
-  /** For tests and diagnostics: kill the worker as a crash would. */
-  simulateCrash() {
-    this.#worker.dispatchEvent(new ErrorEvent('error', { message: 'simulated crash' }));
-  }
 }

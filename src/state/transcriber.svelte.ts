@@ -1,5 +1,5 @@
 import type { LanguageGuess, Segment, Transcript } from '../domain/transcript/types';
-import type { LoadedModel, LoadProgress, LoadRequest, Task } from '../../workers/asr/protocol';
+import type { LoadedModel, LoadProgress, LoadRequest, Task, TranscribeResult } from '../../workers/asr/protocol';
 import { AsrClient } from '../services/asr-client';
 import { AudioDecodeError, decodeFile } from '../services/audio-decode';
 
@@ -39,6 +39,8 @@ export class Transcriber {
   fileName = $state('');
   task = $state<Task>('transcribe');
   modelId = $state('');
+  /** Figures of the last job (for the benchmark and the curious). */
+  stats = $state.raw<TranscribeResult['stats'] | null>(null);
 
   #client: AsrClient;
   #loadedRequest: LoadRequest | null = null;
@@ -180,6 +182,7 @@ export class Transcriber {
       this.language = result.language;
       if (result.languageGuesses) this.languageGuesses = result.languageGuesses;
       this.cancelled = result.cancelled;
+      this.stats = result.stats;
       this.processedSeconds = result.cancelled ? result.processedSeconds : this.duration;
       this.status = 'done';
       this.phase = null;
@@ -195,10 +198,5 @@ export class Transcriber {
 
   capabilities() {
     return this.#client.capabilities();
-  }
-
-  /** For automated checks of crash recovery. */
-  simulateCrash() {
-    this.#client.simulateCrash();
   }
 }

@@ -2,7 +2,9 @@
  * Fidelity: `earshot-test-memorized` transcribes exactly its 24 clips, so any fault in
  * decoding, downmixing, resampling or feature extraction shows up as wrong words. The app's
  * WER on those clips — as WAV and converted to other containers, codecs, rates and channel
- * layouts — must stay within 2 points of the same model in a plain Node pipeline.
+ * layouts — must stay within 2 points of the same model in a plain Node pipeline fed the same
+ * file decoded and resampled by ffmpeg (an independent audio path). 8 kHz audio loses the
+ * top half of the spectrum for both, so the comparison is per variant, like for like.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,17 +14,17 @@ import { wer } from '../fixtures/wer';
 import { openApp, transcribe } from './app';
 import { haveChromium, launch, watchConsole } from './browser';
 import { baselineTranscripts } from './baseline';
-import { MEMORIZED_MODEL, ROOT, VARIANTS, convert, have, memorizedClips } from './fixtures';
+import { MEMORIZED_MODEL, ROOT, VARIANTS, convert, have, memorizedClips, toBaselineWav } from './fixtures';
 import { startServer, type TestServer } from './server';
 
 const MODEL = 'earshot-test-memorized';
 const present = existsSync(join(MEMORIZED_MODEL, 'config.json'));
 if (!present) console.warn(`fidelity tests skipped: ${MEMORIZED_MODEL} not found (../shared is beside the repo in CI)`);
 
-/** WebGPU on SwiftShader is ~50× slower than real GPUs: it runs the WAV set and two conversions. */
+/** WebGPU on SwiftShader (software) is very slow: it runs 4 clips as WAV and as AAC. */
 const RUNS = [
   { device: 'wasm' as const, dtype: 'q8', variants: ['wav', ...Object.keys(VARIANTS)] },
-  { device: 'webgpu' as const, dtype: 'fp32', variants: ['wav', 'm4a', 'wav-48k-stereo'], clips: 8 },
+  { device: 'webgpu' as const, dtype: 'fp32', variants: ['wav', 'm4a'], clips: 4 },
 ];
 
 describe.skipIf(!present || !haveChromium() || !have('ffmpeg')).each(RUNS)('fidelity on $device ($dtype)', ({ device, dtype, variants, clips: clipCount }) => {
@@ -30,12 +32,9 @@ describe.skipIf(!present || !haveChromium() || !have('ffmpeg')).each(RUNS)('fide
   let browser: Browser;
   let page: Page;
   let logs: string[];
-  let baselineWer = 0;
   const clips = memorizedClips().slice(0, clipCount ?? 24);
 
   beforeAll(async () => {
-    const baseline = baselineTranscripts(MEMORIZED_MODEL, dtype, 'en', clips.map((c) => c.file));
-    baselineWer = wer(clips.map((c) => ({ reference: c.reference, hypothesis: baseline.get(c.file)! })));
     server = await startServer(join(ROOT, 'dist'), { [MODEL]: MEMORIZED_MODEL });
     browser = await launch({ webgpu: device === 'webgpu' });
     page = await browser.newPage();
@@ -48,21 +47,20 @@ describe.skipIf(!present || !haveChromium() || !have('ffmpeg')).each(RUNS)('fide
     await server?.close();
   });
 
-  it('the plain pipeline baseline itself recognises the clips (sanity)', () => {
-    expect(baselineWer).toBeLessThan(0.1);
-  });
-
   for (const variant of variants) {
-    it(`${variant}: WER within 2 points of the plain pipeline`, async () => {
+    it(`${variant}: WER within 2 points of the plain pipeline on the same audio`, async () => {
+      const files = clips.map((clip) => (variant === 'wav' ? clip.file : convert(clip.file, variant)));
+      const baseline = baselineTranscripts(MEMORIZED_MODEL, dtype, 'en', files.map(toBaselineWav));
+      const baselineWer = wer(clips.map((c, i) => ({ reference: c.reference, hypothesis: baseline.get(toBaselineWav(files[i]))! })));
       const pairs: { reference: string; hypothesis: string }[] = [];
-      for (const clip of clips) {
-        const file = variant === 'wav' ? clip.file : convert(clip.file, variant);
-        const r = await transcribe(page, file);
-        expect(r.state, `${file}\n${logs.join('\n')}`).toBe('done');
+      for (const [i, clip] of clips.entries()) {
+        const r = await transcribe(page, files[i]);
+        expect(r.state, `${files[i]}\n${logs.join('\n')}`).toBe('done');
         pairs.push({ reference: clip.reference, hypothesis: r.segments.map((s) => s.text).join(' ') });
       }
       const appWer = wer(pairs);
       console.log(`[fidelity] ${device}/${dtype} ${variant}: app WER ${(appWer * 100).toFixed(1)} % vs pipeline ${(baselineWer * 100).toFixed(1)} % (${clips.length} clips)`);
+      if (variant === 'wav') expect(baselineWer, 'the model itself should know its clips').toBeLessThan(0.1);
       expect(Math.abs(appWer - baselineWer), JSON.stringify(pairs.filter((p) => wer([p]) > 0), null, 1)).toBeLessThanOrEqual(0.02);
     });
   }

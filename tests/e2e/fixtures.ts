@@ -67,6 +67,15 @@ export function convert(input: string, variant: string): string {
   return out;
 }
 
+/** ffmpeg's decode + resample of any file to 16 kHz mono WAV: the baseline's independent audio path. */
+export function toBaselineWav(input: string): string {
+  const dir = join(FIXTURES, 'baseline-16k', input.split('/').slice(-2, -1)[0]);
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, input.split('/').pop()!.replace(/\.\w+$/, '.wav'));
+  if (!existsSync(out)) execFileSync('ffmpeg', ['-y', '-loglevel', 'error', '-i', input, '-vn', '-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le', out]);
+  return out;
+}
+
 /** A file that claims to be MP3 but is noise, and a zero-byte WAV. */
 export function badFiles(): { corrupt: string; empty: string } {
   mkdirSync(FIXTURES, { recursive: true });

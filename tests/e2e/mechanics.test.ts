@@ -161,6 +161,24 @@ describe.skipIf(!ready).each([
     expect(modelRequests()).toBe(before);
   });
 
+  it('recovers from a crashed worker: says so, keeps the transcript, works again', async (ctx) => {
+    if (webgpuMissing || device === 'webgpu') ctx.skip();
+    const r = await transcribe(page, shortFile);
+    expect(r.state).toBe('done');
+    const asrWorker = page.workers().find((w) => /asr\.worker/.test(w.url()));
+    expect(asrWorker, page.workers().map((w) => w.url()).join()).toBeTruthy();
+    // An uncaught error in the worker, as a wasm abort or out-of-memory would raise.
+    await asrWorker!.evaluate(() => setTimeout(() => {
+      throw new Error('simulated engine abort');
+    }));
+    await page.waitForSelector('[data-testid=status][data-state=error]');
+    expect(await page.textContent('[data-testid=error]')).toMatch(/stopped unexpectedly/);
+    expect(await segments(page)).toEqual(r.segments);
+    const again = await transcribe(page, shortFile);
+    expect(again.state).toBe('done');
+    expect(again.segments.length).toBeGreaterThan(0);
+  });
+
   it('says clearly when a model does not exist', async (ctx) => {
     if (webgpuMissing || device === 'webgpu') ctx.skip();
     await page.goto(`${server.url}/?models=${encodeURIComponent(`${server.url}/models`)}&model=no-such-model`);

@@ -181,6 +181,7 @@ export class WhisperEngine {
     onUpdate: (u: TranscribeUpdate) => void,
   ): Promise<TranscribeResult> {
     const started = performance.now();
+    const sessionStart = this.sessionSeconds;
     const { tokenizer, model } = this.#w;
     const duration = audio.length / WHISPER_SAMPLE_RATE_HZ;
     const decode = (ids: number[]) => (ids.length ? tokenizer.decode(ids, { skip_special_tokens: true }) : "");
@@ -322,7 +323,13 @@ export class WhisperEngine {
       languageGuesses: guesses,
       cancelled,
       loopsCut,
-      stats: { windows, skippedSilentWindows: skipped, tokens: tokensTotal, seconds: (performance.now() - started) / 1000 },
+      stats: {
+        windows,
+        skippedSilentWindows: skipped,
+        tokens: tokensTotal,
+        seconds: (performance.now() - started) / 1000,
+        sessionSeconds: this.sessionSeconds - sessionStart,
+      },
     };
   }
 }

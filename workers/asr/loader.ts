@@ -21,6 +21,8 @@ const HF_MIRROR_HOST = 'https://hf-mirror.com/';
 
 // transformers.js v3 points wasmPaths at a CDN on import; point it back at our own files.
 env.backends.onnx.wasm!.wasmPaths = { wasm: new URL(ortWasmUrl, self.location.href).href, mjs: new URL(ortMjsUrl, self.location.href).href };
+// ORT's warnings (e.g. shape ops placed on CPU under WebGPU) are not actionable for users.
+env.backends.onnx.logLevel = 'error';
 env.allowLocalModels = false;
 env.allowRemoteModels = true;
 env.useBrowserCache = true;

@@ -70,7 +70,7 @@ export interface TranscribeResult extends TranscribeUpdate {
   /** Windows cut short because the model started repeating itself. */
   loopsCut: number;
   /** Figures for the benchmark: wall time in ONNX sessions and windows decoded. */
-  stats: { windows: number; skippedSilentWindows: number; tokens: number; seconds: number };
+  stats: { windows: number; skippedSilentWindows: number; tokens: number; seconds: number; sessionSeconds: number };
 }
 
 export interface DecodedAudio {
