@@ -3,6 +3,7 @@
  * WebGPU (SwiftShader here), with the project's own random-weight Whisper (its text is
  * nonsense; what is checked is everything around it).
  */
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,14 +32,15 @@ describe.skipIf(!ready).each([
 
   beforeAll(async () => {
     const dir = ensureRandomModel('mechanics');
-    server = await startServer(join(ROOT, 'dist'), { [MODEL]: dir });
+    // A folder with a real tokenizer and config but no ONNX weights, like many hub repos.
+    server = await startServer(join(ROOT, 'dist'), { [MODEL]: dir, 'no-onnx-model': join(SHARED, 'whisper-config/whisper-tiny') });
     browser = await launch({ webgpu: device === 'webgpu' });
     context = await browser.newContext({ acceptDownloads: true });
     page = await context.newPage();
     logs = watchConsole(page);
     const jfk = join(SHARED, 'audio/en/jfk.wav');
     shortFile = joinWithPauses('mechanics-40s.wav', [jfk, jfk, jfk], [2, 1.5, 0.5]);
-    longFile = joinWithPauses('mechanics-10min.wav', Array(44).fill(jfk), [2, 3, 0.5]);
+    longFile = joinWithPauses('mechanics-10min.wav', Array(50).fill(jfk), [2, 3, 0.5]);
     await openApp(page, server, MODEL, device, dtype);
     if (device === 'webgpu') {
       webgpuMissing = !(await page.evaluate(async () => !!(await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter())));
@@ -109,6 +111,19 @@ describe.skipIf(!ready).each([
     expect(json.language).toMatch(/^[a-z]{2,3}$/);
     expect(json.completed).toBe(true);
     expect(json.segments.map((s: { text: string }) => s.text)).toEqual(printable.map((s) => s.text.trim()));
+  });
+
+  it('runs a 10-minute file to the end', async (ctx) => {
+    if (webgpuMissing || device === 'webgpu') ctx.skip();
+    const r = await transcribe(page, longFile, 600_000);
+    expect(r.state, logs.join('\n')).toBe('done');
+    expect(await page.getAttribute('[data-testid=progress]', 'data-value')).toBe('100');
+    const duration = Number(execFileSync('soxi', ['-D', longFile], { encoding: 'utf8' }));
+    expect(duration).toBeGreaterThan(600);
+    expect(r.segments.length).toBeGreaterThan(10);
+    expect(r.segments.at(-1)!.end).toBeLessThanOrEqual(duration + 1);
+    // Windows reach the last minute of the audio.
+    expect(r.segments.at(-1)!.start).toBeGreaterThan(duration - 60);
   });
 
   it('cancels a long job promptly and keeps the text so far', async (ctx) => {
@@ -185,5 +200,9 @@ describe.skipIf(!ready).each([
     await page.click('[data-testid=load-model]');
     await page.waitForSelector('[data-testid=status][data-state=error]');
     expect(await page.textContent('[data-testid=error]')).toMatch(/No model “no-such-model”/);
+    await page.goto(`${server.url}/?models=${encodeURIComponent(`${server.url}/models`)}&model=no-onnx-model`);
+    await page.click('[data-testid=load-model]');
+    await page.waitForSelector('[data-testid=status][data-state=error]');
+    expect(await page.textContent('[data-testid=error]')).toMatch(/no ONNX weights/);
   });
 });

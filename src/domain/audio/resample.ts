@@ -15,7 +15,7 @@
 
 /** Stop-band attenuation the filter is designed for. 80 dB leaves margin over the 60 dB goal. */
 const STOPBAND_ATTENUATION_DB = 80;
-/** Cutoff and transition band as fractions of the lower of the two rates (7.5 kHz and 1 kHz at 16 kHz). */
+/** Down-sampling cutoff and transition band as fractions of the output rate (7.5 kHz and 1 kHz at 16 kHz). */
 const CUTOFF_FRACTION = 0.46875;
 const TRANSITION_FRACTION = 0.0625;
 
@@ -51,15 +51,29 @@ function designKernel(fromHz: number, toHz: number, up: number): Kernel {
   const cached = kernelCache.get(key);
   if (cached) return cached;
 
-  const base = Math.min(fromHz, toHz);
-  const cutoffHz = CUTOFF_FRACTION * base;
-  const transitionHz = TRANSITION_FRACTION * base;
-  const A = STOPBAND_ATTENUATION_DB;
-  const beta = A > 50 ? 0.1102 * (A - 8.7) : 0.5842 * (A - 21) ** 0.4 + 0.07886 * (A - 21);
-  // Kaiser's length estimate, in input samples.
-  const taps = Math.ceil((A - 7.95) / (2.285 * 2 * Math.PI * (transitionHz / fromHz)));
-  const halfTaps = Math.ceil(taps / 2) + 1;
-  const fc = cutoffHz / fromHz; // normalised to the input rate
+  let halfTaps: number;
+  let beta: number;
+  let fc: number; // cutoff, normalised to the input rate
+  if (toHz > fromHz) {
+    // Upsampling adds no information, so the choice is about what the model expects: match
+    // ffmpeg/libswresample's defaults (32 taps, cutoff 0.97 × Nyquist, Kaiser β 9), which is how
+    // Whisper's own loader (`ffmpeg -ar 16000`) upsampled narrow-band training audio. Measured on
+    // the 8 kHz fidelity clips: the sharp 80 dB filter gave 8.5 WER points more than ffmpeg; this
+    // kernel is within about 1 point of it.
+    halfTaps = 16;
+    beta = 9;
+    fc = 0.97 / 2;
+  } else {
+    const base = Math.min(fromHz, toHz);
+    const cutoffHz = CUTOFF_FRACTION * base;
+    const transitionHz = TRANSITION_FRACTION * base;
+    const A = STOPBAND_ATTENUATION_DB;
+    beta = 0.1102 * (A - 8.7);
+    // Kaiser's length estimate, in input samples.
+    const taps = Math.ceil((A - 7.95) / (2.285 * 2 * Math.PI * (transitionHz / fromHz)));
+    halfTaps = Math.ceil(taps / 2) + 1;
+    fc = cutoffHz / fromHz;
+  }
   const i0Beta = besselI0(beta);
 
   const phases: Float32Array[] = [];
