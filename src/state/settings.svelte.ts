@@ -35,6 +35,8 @@ export class Settings {
   dtype = $state<DtypeChoice>(DEFAULTS.dtype);
   language = $state(DEFAULTS.language);
   task = $state<Task>(DEFAULTS.task);
+  /** From the URL only (`?threads=1`), for benchmarks; not saved. */
+  threads: number | undefined;
 
   constructor(search: string, storage: Storage | null) {
     let saved: Partial<Stored> = {};
@@ -54,6 +56,8 @@ export class Settings {
     if (model && isValidModelId(model)) this.modelId = model;
     const device = params.get('device');
     if (device === 'auto' || device === 'webgpu' || device === 'wasm') this.device = device;
+    const threads = Number(params.get('threads'));
+    this.threads = Number.isInteger(threads) && threads > 0 ? threads : undefined;
   }
 
   get source(): ModelSource {

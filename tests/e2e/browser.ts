@@ -8,7 +8,7 @@ export function haveChromium(): boolean {
 }
 
 /** Headless Chromium with the flags that work on these machines (see the developers' notes). */
-export async function launch(options: { webgpu?: boolean; fakeMicWav?: string } = {}): Promise<Browser> {
+export async function launch(options: { webgpu?: boolean; fakeMicWav?: string; extraArgs?: string[] } = {}): Promise<Browser> {
   const args = [
     '--no-sandbox',
     '--disable-background-networking',
@@ -21,6 +21,7 @@ export async function launch(options: { webgpu?: boolean; fakeMicWav?: string } 
   if (options.fakeMicWav) {
     args.push('--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${options.fakeMicWav}`);
   }
+  args.push(...(options.extraArgs ?? []));
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }
 

@@ -27,8 +27,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** `models` maps a model id (as used in the URL) to a folder on disk. */
-export async function startServer(distDir: string, models: Record<string, string>): Promise<TestServer> {
+/**
+ * `models` maps a model id (as used in the URL) to a folder on disk; `mounts` maps other URL
+ * prefixes (`/bench/`) to folders.
+ */
+export async function startServer(distDir: string, models: Record<string, string>, mounts: Record<string, string> = {}): Promise<TestServer> {
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -36,7 +39,11 @@ export async function startServer(distDir: string, models: Record<string, string
     const path = decodeURIComponent(url.pathname);
     let file: string | null = null;
     const m = /^\/models\/(.+?)\/([^/].*)$/.exec(path);
-    if (m) {
+    const mount = Object.keys(mounts).find((prefix) => path.startsWith(prefix));
+    if (mount) {
+      const rel = path.slice(mount.length);
+      file = safeJoin(mounts[mount], rel === '' ? 'index.html' : rel);
+    } else if (m) {
       const id = Object.keys(models).find((k) => m[1] === k);
       if (id) file = safeJoin(models[id], m[2]);
     } else {

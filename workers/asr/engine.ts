@@ -16,6 +16,7 @@ import {
   type WhisperForConditionalGeneration,
 } from '@huggingface/transformers';
 import { WHISPER_SAMPLE_RATE_HZ, WINDOW_SAMPLES } from '../../src/domain/audio/constants';
+import { compactPauses, toOriginalSeconds } from '../../src/domain/audio/pauses';
 import { isSilent } from '../../src/domain/audio/silence';
 import { languageProbabilities, languageTokenMap } from '../../src/domain/transcript/langid';
 import { dropRepeatedSegments, findRepetitionLoop } from '../../src/domain/transcript/repetition';
@@ -91,14 +92,18 @@ export class WhisperEngine {
   readonly #gen: GenerationConfigLike;
   readonly #info: TokenInfo;
   readonly #languages: Map<string, number>;
-  /** Time spent inside ONNX Runtime sessions, for the overhead figure. */
-  sessionSeconds = 0;
+  /** Time and runs inside ONNX Runtime sessions per session name, for the overhead figures. */
+  readonly sessionTotals = new Map<string, { seconds: number; runs: number }>();
 
   constructor(w: LoadedWhisper) {
     this.#w = w;
     this.#gen = w.model.generation_config as unknown as GenerationConfigLike;
     this.#info = { timestampBegin: this.#gen.no_timestamps_token_id + 1, eot: this.#gen.eos_token_id };
     this.#languages = languageTokenMap(this.#gen.lang_to_id ?? {});
+    // generate() keeps only kwargs named in `forward_params`; without this it drops our
+    // `encoder_outputs` and silently runs the encoder a second time for every window.
+    const model = w.model as unknown as { forward_params: string[] };
+    if (!model.forward_params.includes('encoder_outputs')) model.forward_params = [...model.forward_params, 'encoder_outputs'];
     this.#instrumentSessions();
   }
 
@@ -108,17 +113,29 @@ export class WhisperEngine {
 
   #instrumentSessions() {
     const sessions = (this.#w.model as unknown as { sessions: Record<string, { run: (...a: unknown[]) => Promise<unknown> }> }).sessions;
-    for (const session of Object.values(sessions)) {
+    for (const [name, session] of Object.entries(sessions)) {
+      const totals = { seconds: 0, runs: 0 };
+      this.sessionTotals.set(name, totals);
       const run = session.run.bind(session);
       session.run = async (...args: unknown[]) => {
         const t0 = performance.now();
         try {
           return await run(...args);
         } finally {
-          this.sessionSeconds += (performance.now() - t0) / 1000;
+          totals.seconds += (performance.now() - t0) / 1000;
+          totals.runs++;
         }
       };
     }
+  }
+
+  #snapshot() {
+    const get = (name: string) => ({ ...(this.sessionTotals.get(name) ?? { seconds: 0, runs: 0 }) });
+    const encoder = get('model');
+    const decoder = get('decoder_model_merged');
+    let all = 0;
+    for (const t of this.sessionTotals.values()) all += t.seconds;
+    return { encoder, decoder, all };
   }
 
   async #features(window: Float32Array): Promise<Tensor> {
@@ -157,6 +174,13 @@ export class WhisperEngine {
     return guesses;
   }
 
+  /** One encoder pass and one decoder step on silence: first-run allocations (WASM) and shader
+   * compilation (WebGPU) happen at load time instead of in the user's first job. */
+  async warmUp(): Promise<void> {
+    const features = await this.#features(new Float32Array(WHISPER_SAMPLE_RATE_HZ));
+    await this.#languageFrom(features, await this.#encode(features));
+  }
+
   /** Identify the language from the first 30 s that are not silent. */
   async detectLanguage(audio: Float32Array): Promise<LanguageGuess[]> {
     if (!this.multilingual) return [{ code: 'en', probability: 1 }];
@@ -176,14 +200,17 @@ export class WhisperEngine {
   }
 
   async transcribe(
-    audio: Float32Array,
+    original: Float32Array,
     options: { language: string; task: Task; isCancelled: () => boolean },
     onUpdate: (u: TranscribeUpdate) => void,
   ): Promise<TranscribeResult> {
     const started = performance.now();
-    const sessionStart = this.sessionSeconds;
+    const before = this.#snapshot();
     const { tokenizer, model } = this.#w;
-    const duration = audio.length / WHISPER_SAMPLE_RATE_HZ;
+    const duration = original.length / WHISPER_SAMPLE_RATE_HZ;
+    // Decode the audio with long pauses shortened; report every time in the original's terms.
+    const { audio, spans } = compactPauses(original);
+    const toOriginal = (compactSeconds: number) => toOriginalSeconds(spans, compactSeconds);
     const decode = (ids: number[]) => (ids.length ? tokenizer.decode(ids, { skip_special_tokens: true }) : "");
 
     let language: string | null = options.language === 'auto' ? null : options.language;
@@ -203,8 +230,8 @@ export class WhisperEngine {
     // Progress never moves backwards on screen, even when a window's last (unfinished)
     // segment reached further than where the next window resumes.
     let shownSeconds = 0;
-    const update = (processedSeconds: number, force = false) => {
-      shownSeconds = Math.min(duration, Math.max(shownSeconds, processedSeconds));
+    const update = (compactSeconds: number, force = false) => {
+      shownSeconds = Math.min(duration, Math.max(shownSeconds, toOriginal(compactSeconds)));
       const now = performance.now();
       if (!force && now - lastUpdate < UPDATE_INTERVAL_MS) return;
       lastUpdate = now;
@@ -296,15 +323,16 @@ export class WhisperEngine {
           if (text.trim() === '') continue;
           // Never earlier than the text before it, never past the end of the audio.
           const floor = segments.length ? segments[segments.length - 1].end : 0;
-          const start = Math.min(duration, Math.max(floor, offset + piece.start));
-          segments.push({ start, end: Math.min(duration, Math.max(start, offset + piece.end)), text });
+          const start = Math.min(duration, Math.max(floor, toOriginal(offset + piece.start)));
+          segments.push({ start, end: Math.min(duration, Math.max(start, toOriginal(offset + piece.end))), text });
         }
         const deduped = dropRepeatedSegments(segments);
         segments.splice(0, segments.length, ...deduped);
         partial = '';
         if (cancelled) {
           // Keep what was settled; the unfinished tail of this window is not trusted.
-          seek += Math.round((segments.length ? Math.min(segments[segments.length - 1].end - offset, windowSeconds) : 0) * WHISPER_SAMPLE_RATE_HZ);
+          const settled = result.pieces.length ? result.pieces[result.pieces.length - 1].end : 0;
+          seek += Math.round(settled * WHISPER_SAMPLE_RATE_HZ);
           break;
         }
         seek += Math.max(1, Math.round(advance * WHISPER_SAMPLE_RATE_HZ));
@@ -314,7 +342,7 @@ export class WhisperEngine {
       patched.forward = forward;
     }
 
-    const processedSeconds = Math.min(duration, seek / WHISPER_SAMPLE_RATE_HZ);
+    const processedSeconds = seek >= audio.length ? duration : Math.min(duration, toOriginal(seek / WHISPER_SAMPLE_RATE_HZ));
     return {
       segments,
       partial: '',
@@ -323,13 +351,20 @@ export class WhisperEngine {
       languageGuesses: guesses,
       cancelled,
       loopsCut,
-      stats: {
-        windows,
-        skippedSilentWindows: skipped,
-        tokens: tokensTotal,
-        seconds: (performance.now() - started) / 1000,
-        sessionSeconds: this.sessionSeconds - sessionStart,
-      },
+      stats: (() => {
+        const after = this.#snapshot();
+        return {
+          windows,
+          skippedSilentWindows: skipped,
+          tokens: tokensTotal,
+          seconds: (performance.now() - started) / 1000,
+          sessionSeconds: after.all - before.all,
+          encoderSeconds: after.encoder.seconds - before.encoder.seconds,
+          encoderRuns: after.encoder.runs - before.encoder.runs,
+          decoderSeconds: after.decoder.seconds - before.decoder.seconds,
+          decoderRuns: after.decoder.runs - before.decoder.runs,
+        };
+      })(),
     };
   }
 }

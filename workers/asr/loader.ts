@@ -88,7 +88,7 @@ export async function loadWhisper(
   onProgress: (p: LoadProgress) => void,
 ): Promise<{ whisper: LoadedWhisper; device: Device; dtype: { encoder: Dtype; decoder: Dtype } }> {
   configureSource(request.source);
-  env.backends.onnx.wasm!.numThreads = caps.threads;
+  env.backends.onnx.wasm!.numThreads = Math.max(1, Math.min(request.threads ?? caps.threads, caps.threads));
 
   const device: Device = request.device === 'auto' ? (caps.webgpu ? 'webgpu' : 'wasm') : request.device;
   if (device === 'webgpu' && !caps.webgpu) {

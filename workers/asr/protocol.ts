@@ -20,6 +20,8 @@ export interface LoadRequest {
   source: ModelSource;
   device: DeviceChoice;
   dtype: DtypeChoice;
+  /** WASM threads; defaults to what the machine offers (benchmarks pin 1 or 2). */
+  threads?: number;
 }
 
 export interface LoadProgress {
@@ -70,7 +72,21 @@ export interface TranscribeResult extends TranscribeUpdate {
   /** Windows cut short because the model started repeating itself. */
   loopsCut: number;
   /** Figures for the benchmark: wall time in ONNX sessions and windows decoded. */
-  stats: { windows: number; skippedSilentWindows: number; tokens: number; seconds: number; sessionSeconds: number };
+  stats: JobStats;
+}
+
+export interface JobStats {
+  windows: number;
+  skippedSilentWindows: number;
+  tokens: number;
+  /** Wall time of the job inside the worker. */
+  seconds: number;
+  /** Time inside ONNX Runtime sessions (the floor), split by session. */
+  sessionSeconds: number;
+  encoderSeconds: number;
+  encoderRuns: number;
+  decoderSeconds: number;
+  decoderRuns: number;
 }
 
 export interface DecodedAudio {

@@ -1,0 +1,84 @@
+/**
+ * Benchmark audio, made from ../shared/audio clips and espeak-ng into .cache/bench-audio:
+ *  - 60s.wav: one minute of speech with short pauses;
+ *  - 10min.wav: ten minutes in which about a quarter is silence between utterances.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const SHARED = resolve(ROOT, '../shared');
+export const BENCH_AUDIO = join(ROOT, '.cache/bench-audio');
+
+const seconds = (file: string) => Number(execFileSync('soxi', ['-D', file], { encoding: 'utf8' }));
+
+function norm(input: string, out: string) {
+  if (!existsSync(out)) execFileSync('sox', [input, '-r', '16000', '-c', '1', '-b', '16', out]);
+  return out;
+}
+
+function silence(s: number) {
+  const out = join(BENCH_AUDIO, `silence-${s.toFixed(2)}.wav`);
+  if (!existsSync(out)) execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', out, 'trim', '0', s.toFixed(2)]);
+  return out;
+}
+
+const SENTENCES = [
+  'The meeting will begin at nine tomorrow morning in the small room on the second floor.',
+  'Please write down the name of every person who called the office this week.',
+  'We should look at the results again before we tell the team about the change.',
+  'She said the water in the old house was always cold during the winter months.',
+  'If the business grows next year we will need a larger office near the city.',
+  'My father often told me a long story about the war before I went to sleep.',
+];
+
+/** Real speech clips first, then espeak sentences, in a fixed order. */
+function speechParts(): string[] {
+  mkdirSync(BENCH_AUDIO, { recursive: true });
+  const en = join(SHARED, 'audio/en');
+  const real = readdirSync(en)
+    .filter((f) => f.endsWith('.wav') && !f.startsWith('silero'))
+    .sort()
+    .map((f) => norm(join(en, f), join(BENCH_AUDIO, `real-${f}`)));
+  const voices = ['en-us', 'en-gb', 'en-us+f2', 'en-gb-scotland'];
+  const synth = SENTENCES.map((text, i) => {
+    const out = join(BENCH_AUDIO, `espeak-${i}.wav`);
+    if (!existsSync(out)) {
+      execFileSync('espeak-ng', ['-v', voices[i % voices.length], '-s', '160', '-w', `${out}.raw.wav`, text]);
+      norm(`${out}.raw.wav`, out);
+    }
+    return out;
+  });
+  return [...real, ...synth];
+}
+
+/** Utterances with pauses until `totalSeconds`, pauses taking `silenceShare` of it; trimmed exactly. */
+function build(name: string, totalSeconds: number, silenceShare: number): string {
+  const out = join(BENCH_AUDIO, name);
+  if (existsSync(out)) return out;
+  const parts = speechParts();
+  const speechTarget = totalSeconds * (1 - silenceShare);
+  const chosen: string[] = [];
+  let speech = 0;
+  for (let i = 0; speech < speechTarget; i++) {
+    const p = parts[i % parts.length];
+    chosen.push(p);
+    speech += seconds(p);
+  }
+  const pause = (totalSeconds - speech) / chosen.length;
+  // Vary pauses ±50 % around the mean (fixed pattern), never below 0.3 s.
+  const pattern = [0.5, 1.5, 1.0, 0.7, 1.3];
+  const files = chosen.flatMap((p, i) => [p, silence(Math.max(0.3, pause * pattern[i % pattern.length]))]);
+  execFileSync('sox', [...files, out, 'trim', '0', String(totalSeconds)]);
+  return out;
+}
+
+export function benchAudio(): { '60s': string; '10min': string } {
+  return { '60s': build('60s.wav', 60, 0.1), '10min': build('10min.wav', 600, 0.25) };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  const a = benchAudio();
+  for (const [k, f] of Object.entries(a)) console.log(k, f, seconds(f).toFixed(1), 's');
+}

@@ -1,0 +1,327 @@
+/**
+ * `npm run bench`: the production app and the baseline page, side by side in one headless
+ * Chromium run, on the same models, audio, device and decode budget. Prints a table and writes
+ * bench/results/latest.{json,md}. Figures are medians of the runs; the scenario list keeps the
+ * whole run under 15 minutes on a 2-core machine.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { ensureRandomModel, BENCH_DECODER_POSITIONS } from '../tests/fixtures/models/make-random-model';
+import { launch } from '../tests/e2e/browser';
+import { startServer, type TestServer } from '../tests/e2e/server';
+import { BENCH_AUDIO, benchAudio } from './audio';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const SHARED = resolve(ROOT, '../shared');
+const QUICK = process.env.BENCH_QUICK === '1';
+
+interface Scenario {
+  model: 'tiny-dims' | 'base-dims' | 'test-memorized';
+  dtype: string;
+  device: 'wasm-1t' | 'wasm-2t' | 'webgpu';
+  audio: '60s' | '10min' | 'clips';
+  runs: number;
+}
+
+const SCENARIOS: Scenario[] = [
+  { model: 'tiny-dims', dtype: 'q8', device: 'wasm-1t', audio: '60s', runs: 3 },
+  { model: 'tiny-dims', dtype: 'q8', device: 'wasm-2t', audio: '60s', runs: 3 },
+  { model: 'tiny-dims', dtype: 'q8', device: 'wasm-2t', audio: '10min', runs: 1 },
+  { model: 'base-dims', dtype: 'q8', device: 'wasm-1t', audio: '60s', runs: 3 },
+  { model: 'base-dims', dtype: 'q8', device: 'wasm-2t', audio: '60s', runs: 3 },
+  { model: 'base-dims', dtype: 'q8', device: 'wasm-2t', audio: '10min', runs: 1 },
+  { model: 'test-memorized', dtype: 'q8', device: 'wasm-2t', audio: 'clips', runs: 1 },
+  { model: 'tiny-dims', dtype: 'fp32', device: 'webgpu', audio: '60s', runs: 1 },
+];
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const INSTRUMENT = `
+  window.__bench = { longTasks: [], memPeak: 0, sampling: false };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__bench.longTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+  window.__benchStart = () => {
+    window.__bench.longTasks = []; window.__bench.memPeak = 0; window.__bench.sampling = true;
+    (async () => {
+      while (window.__bench.sampling) {
+        try { const m = await performance.measureUserAgentSpecificMemory(); window.__bench.memPeak = Math.max(window.__bench.memPeak, m.bytes); } catch {}
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+  };
+  window.__benchStop = async () => {
+    window.__bench.sampling = false;
+    try { const m = await performance.measureUserAgentSpecificMemory(); window.__bench.memPeak = Math.max(window.__bench.memPeak, m.bytes); } catch {}
+    return window.__bench;
+  };
+`;
+
+interface PageFigures {
+  longestTaskMs: number;
+  tasksOver50: number;
+  peakMemoryMb: number;
+}
+
+async function startMeasuring(page: Page) {
+  await page.evaluate('window.__benchStart()');
+}
+async function stopMeasuring(page: Page): Promise<PageFigures> {
+  const b = (await page.evaluate('window.__benchStop()')) as { longTasks: { duration: number }[]; memPeak: number };
+  return {
+    longestTaskMs: Math.max(0, ...b.longTasks.map((t) => t.duration)),
+    tasksOver50: b.longTasks.filter((t) => t.duration > 50).length,
+    peakMemoryMb: b.memPeak / 2 ** 20,
+  };
+}
+
+interface RunFigures extends PageFigures {
+  wallSeconds: number;
+  audioSeconds: number;
+  sessionSeconds: number;
+  encoderMsPerWindow: number;
+  decoderMsPerToken: number;
+  windows: number;
+  tokens: number;
+}
+
+function modelDir(model: Scenario['model']) {
+  return model === 'test-memorized' ? join(SHARED, 'models/earshot-test-memorized') : ensureRandomModel(model);
+}
+const modelId = (model: Scenario['model']) => (model === 'test-memorized' ? 'earshot-test-memorized' : `earshot-random-${model}`);
+
+function audioFiles(s: Scenario): string[] {
+  if (s.audio === 'clips') {
+    const dir = join(SHARED, 'test-clips/memorized');
+    return readFileSync(join(dir, 'transcripts.tsv'), 'utf8').trim().split('\n').slice(1, QUICK ? 3 : 9).map((r) => join(dir, r.split('\t')[0]));
+  }
+  return [benchAudio()[s.audio]];
+}
+
+const deviceOf = (s: Scenario) => (s.device === 'webgpu' ? 'webgpu' : 'wasm');
+const threadsOf = (s: Scenario) => (s.device === 'wasm-1t' ? 1 : 2);
+
+async function appScenario(browser: Browser, server: TestServer, s: Scenario) {
+  const context = await browser.newContext();
+  await context.addInitScript(INSTRUMENT);
+  const page = await context.newPage();
+  const url = `${server.url}/?models=${encodeURIComponent(`${server.url}/models`)}&model=${modelId(s.model)}&threads=${threadsOf(s)}`;
+  const load = async () => {
+    await page.goto(url);
+    await page.selectOption('[data-testid=device-select]', deviceOf(s));
+    await page.selectOption('[data-testid=dtype-select]', s.dtype);
+    // The baseline is told the language too: no language-ID step on either side.
+    await page.selectOption('[data-testid=language-select]', 'en');
+    const t0 = performance.now();
+    await page.click('[data-testid=load-model]');
+    await page.waitForFunction(() => /Ready/.test(document.querySelector('[data-testid=status]')?.textContent ?? ''), null, { timeout: 600_000 });
+    return (performance.now() - t0) / 1000;
+  };
+  const coldLoad = await load();
+  const warmLoad = await load();
+  const runs: RunFigures[] = [];
+  for (let r = 0; r < s.runs; r++) {
+    const agg = { wall: 0, audio: 0, session: 0, enc: 0, encRuns: 0, dec: 0, decRuns: 0, windows: 0, tokens: 0 };
+    await startMeasuring(page);
+    for (const file of audioFiles(s)) {
+      await page.setInputFiles('[data-testid=file-input]', file);
+      const t0 = performance.now();
+      await page.click('[data-testid=transcribe]');
+      await page.waitForSelector('[data-testid=status][data-state=transcribing]', { timeout: 60_000 });
+      await page.waitForSelector('[data-testid=status][data-state=done], [data-testid=status][data-state=error]', { timeout: 1_200_000 });
+      agg.wall += (performance.now() - t0) / 1000;
+      const stats = JSON.parse((await page.getAttribute('[data-testid=status]', 'data-stats')) ?? 'null');
+      if (!stats) throw new Error(`app run failed: ${await page.textContent('[data-testid=error]').catch(() => '?')}`);
+      agg.audio += Number(execFileSync('soxi', ['-D', file], { encoding: 'utf8' }));
+      agg.session += stats.sessionSeconds;
+      agg.enc += stats.encoderSeconds;
+      agg.encRuns += stats.encoderRuns;
+      agg.dec += stats.decoderSeconds;
+      agg.decRuns += stats.decoderRuns;
+      agg.windows += stats.windows;
+      agg.tokens += stats.decoderRuns;
+    }
+    const page_ = await stopMeasuring(page);
+    runs.push({
+      ...page_,
+      wallSeconds: agg.wall,
+      audioSeconds: agg.audio,
+      sessionSeconds: agg.session,
+      encoderMsPerWindow: (agg.enc / Math.max(1, agg.encRuns)) * 1000,
+      decoderMsPerToken: (agg.dec / Math.max(1, agg.decRuns)) * 1000,
+      windows: agg.encRuns,
+      tokens: agg.tokens,
+    });
+  }
+  await context.close();
+  return { coldLoad, warmLoad, runs };
+}
+
+async function baselineScenario(browser: Browser, server: TestServer, s: Scenario) {
+  const context = await browser.newContext();
+  await context.addInitScript(INSTRUMENT);
+  const page = await context.newPage();
+  const request = { modelBase: `${server.url}/models`, modelId: modelId(s.model), device: deviceOf(s), dtype: s.dtype, threads: threadsOf(s) };
+  const load = async () => {
+    await page.goto(`${server.url}/bench/index.html`);
+    await page.waitForFunction(() => 'baseline' in window);
+    return ((await page.evaluate((r) => (window as never as { baseline: { load(r: unknown): Promise<{ seconds: number }> } }).baseline.load(r), request)) as { seconds: number }).seconds;
+  };
+  const coldLoad = await load();
+  const warmLoad = await load();
+  const runs: RunFigures[] = [];
+  for (let r = 0; r < s.runs; r++) {
+    const agg = { wall: 0, audio: 0, session: 0, enc: 0, encRuns: 0, dec: 0, decRuns: 0 };
+    await startMeasuring(page);
+    for (const file of audioFiles(s)) {
+      const rel = file.startsWith(BENCH_AUDIO) ? `/bench-audio/${file.slice(BENCH_AUDIO.length + 1)}` : `/clips/${file.split('/').pop()}`;
+      const out = (await page.evaluate(
+        ([u, l]) => (window as never as { baseline: { run(u: string, l: string): Promise<unknown> } }).baseline.run(u, l),
+        [rel, 'en'],
+      )) as { wallSeconds: number; audioSeconds: number; sessionSeconds: number; encoderSeconds: number; encoderRuns: number; decoderSeconds: number; decoderRuns: number };
+      agg.wall += out.wallSeconds;
+      agg.audio += out.audioSeconds;
+      agg.session += out.sessionSeconds;
+      agg.enc += out.encoderSeconds;
+      agg.encRuns += out.encoderRuns;
+      agg.dec += out.decoderSeconds;
+      agg.decRuns += out.decoderRuns;
+    }
+    const page_ = await stopMeasuring(page);
+    runs.push({
+      ...page_,
+      wallSeconds: agg.wall,
+      audioSeconds: agg.audio,
+      sessionSeconds: agg.session,
+      encoderMsPerWindow: (agg.enc / Math.max(1, agg.encRuns)) * 1000,
+      decoderMsPerToken: (agg.dec / Math.max(1, agg.decRuns)) * 1000,
+      windows: agg.encRuns,
+      tokens: agg.decRuns,
+    });
+  }
+  await context.close();
+  return { coldLoad, warmLoad, runs };
+}
+
+function summarise(x: { coldLoad: number; warmLoad: number; runs: RunFigures[] }) {
+  const m = (f: (r: RunFigures) => number) => median(x.runs.map(f));
+  return {
+    rtf: m((r) => r.wallSeconds / r.audioSeconds),
+    wall_s: m((r) => r.wallSeconds),
+    overhead: m((r) => r.wallSeconds / r.sessionSeconds),
+    encoder_ms_per_window: m((r) => r.encoderMsPerWindow),
+    decoder_ms_per_token: m((r) => r.decoderMsPerToken),
+    windows: m((r) => r.windows),
+    tokens: m((r) => r.tokens),
+    longest_task_ms: m((r) => r.longestTaskMs),
+    tasks_over_50ms: m((r) => r.tasksOver50),
+    peak_memory_mb: m((r) => r.peakMemoryMb),
+    cold_load_s: x.coldLoad,
+    warm_load_s: x.warmLoad,
+  };
+}
+
+const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+
+async function main() {
+  // BENCH_ONLY=base-dims:wasm-2t:60s runs the matching scenarios only (while working on speed).
+  const only = process.env.BENCH_ONLY?.split(',');
+  let scenarios = QUICK ? SCENARIOS.filter((s) => s.audio !== '10min' && s.device !== 'webgpu').map((s) => ({ ...s, runs: 1 })) : SCENARIOS;
+  if (only) scenarios = scenarios.filter((s) => only.includes(`${s.model}:${s.device}:${s.audio}`));
+  const audio = benchAudio();
+  void audio;
+  const models: Record<string, string> = {};
+  for (const s of scenarios) models[modelId(s.model)] = modelDir(s.model);
+  const server = await startServer(join(ROOT, 'dist'), models, {
+    '/bench/': join(ROOT, '.cache/bench-dist'),
+    '/bench-audio/': BENCH_AUDIO,
+    '/clips/': join(SHARED, 'test-clips/memorized'),
+  });
+  const browser = await launch({ webgpu: true, extraArgs: ['--enable-blink-features=ForceEagerMeasureMemory'] });
+  const rows = [];
+  const started = Date.now();
+  for (const s of scenarios) {
+    process.stderr.write(`[bench] ${s.model} ${s.dtype} ${s.device} ${s.audio} × ${s.runs} … `);
+    const t0 = Date.now();
+    // Alternate who goes first between scenarios so warm-up effects do not favour one side.
+    const appFirst = rows.length % 2 === 0;
+    const first = await (appFirst ? appScenario : baselineScenario)(browser, server, s);
+    const second = await (appFirst ? baselineScenario : appScenario)(browser, server, s);
+    const app = summarise(appFirst ? first : second);
+    const base = summarise(appFirst ? second : first);
+    process.stderr.write(`${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+    rows.push({
+      ...s,
+      decode_budget_positions: s.model === 'test-memorized' ? null : BENCH_DECODER_POSITIONS,
+      app_rtf: round(app.rtf),
+      baseline_rtf: round(base.rtf),
+      rtf_ratio: round(app.rtf / base.rtf),
+      overhead_ratio: round(app.overhead),
+      baseline_overhead_ratio: round(base.overhead),
+      app_encoder_ms_per_window: round(app.encoder_ms_per_window, 1),
+      baseline_encoder_ms_per_window: round(base.encoder_ms_per_window, 1),
+      app_decoder_ms_per_token: round(app.decoder_ms_per_token, 2),
+      baseline_decoder_ms_per_token: round(base.decoder_ms_per_token, 2),
+      app_windows: app.windows,
+      baseline_windows: base.windows,
+      app_tokens: app.tokens,
+      baseline_tokens: base.tokens,
+      longest_main_thread_task_ms: round(app.longest_task_ms, 0),
+      baseline_longest_main_thread_task_ms: round(base.longest_task_ms, 0),
+      main_thread_tasks_over_50ms: app.tasks_over_50ms,
+      baseline_main_thread_tasks_over_50ms: base.tasks_over_50ms,
+      peak_memory_mb: round(app.peak_memory_mb, 0),
+      baseline_peak_memory_mb: round(base.peak_memory_mb, 0),
+      memory_ratio: round(app.peak_memory_mb / base.peak_memory_mb),
+      cold_load_s: round(app.cold_load_s, 2),
+      baseline_cold_load_s: round(base.cold_load_s, 2),
+      warm_load_s: round(app.warm_load_s, 2),
+      baseline_warm_load_s: round(base.warm_load_s, 2),
+      warm_load_ratio: round(app.warm_load_s / base.warm_load_s),
+    });
+  }
+  const meta = {
+    date: new Date().toISOString(),
+    commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim(),
+    machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memory_gb: round(os.totalmem() / 2 ** 30, 1), platform: `${os.platform()} ${os.release()}` },
+    browser: `Chromium ${browser.version()} (headless; WebGPU = SwiftShader software adapter: not comparable with CPU times)`,
+    versions: {
+      earshot: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
+      transformers: JSON.parse(readFileSync(join(ROOT, 'node_modules/@huggingface/transformers/package.json'), 'utf8')).version,
+      'onnxruntime-web': JSON.parse(readFileSync(join(ROOT, 'node_modules/onnxruntime-web/package.json'), 'utf8')).version,
+      node: process.version,
+    },
+    quick: QUICK,
+    seconds: round((Date.now() - started) / 1000, 0),
+  };
+  await browser.close();
+  await server.close();
+
+  const columns = ['model', 'dtype', 'device', 'audio', 'runs', 'app_rtf', 'baseline_rtf', 'rtf_ratio', 'overhead_ratio', 'baseline_overhead_ratio', 'app_encoder_ms_per_window', 'baseline_encoder_ms_per_window', 'app_decoder_ms_per_token', 'baseline_decoder_ms_per_token', 'app_windows', 'baseline_windows', 'app_tokens', 'baseline_tokens', 'longest_main_thread_task_ms', 'baseline_longest_main_thread_task_ms', 'main_thread_tasks_over_50ms', 'peak_memory_mb', 'baseline_peak_memory_mb', 'memory_ratio', 'cold_load_s', 'baseline_cold_load_s', 'warm_load_s', 'baseline_warm_load_s', 'warm_load_ratio'] as const;
+  const md = [
+    `# Earshot benchmark — ${meta.date}`,
+    '',
+    `Commit ${meta.commit}; ${meta.machine.cpu} × ${meta.machine.cores}, ${meta.machine.memory_gb} GiB; ${meta.browser}; transformers ${meta.versions.transformers}, onnxruntime-web ${meta.versions['onnxruntime-web']}.`,
+    `App = Earshot (production build). Baseline = \`pipeline('automatic-speech-recognition')\` with \`chunk_length_s: 30, stride_length_s: 5\` in a worker (bench/baseline). Same model files, audio, device and decode budget (random-weight models end each window after ${BENCH_DECODER_POSITIONS} decoder positions). Ratios are app ÷ baseline; figures are medians of \`runs\`.`,
+    '',
+    `| ${columns.join(' | ')} |`,
+    `| ${columns.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${columns.map((c) => String((r as Record<string, unknown>)[c] ?? '')).join(' | ')} |`),
+    '',
+  ].join('\n');
+  const dir = join(ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, QUICK ? 'quick.json' : 'latest.json'), JSON.stringify({ ...meta, rows }, null, 2) + '\n');
+  writeFileSync(join(dir, QUICK ? 'quick.md' : 'latest.md'), md);
+  console.log(md);
+  const brief = ['model', 'dtype', 'device', 'audio', 'app_rtf', 'baseline_rtf', 'rtf_ratio', 'overhead_ratio', 'longest_main_thread_task_ms', 'peak_memory_mb', 'memory_ratio', 'warm_load_s'] as const;
+  console.table(rows.map((r) => Object.fromEntries(brief.map((c) => [c, (r as Record<string, unknown>)[c]]))));
+}
+
+await main();

@@ -1,0 +1,96 @@
+/**
+ * Shorten long pauses before decoding. Whisper's cost is per 30 s window, so a recording that is
+ * a quarter silence costs a quarter more than its speech; and long silences are where Whisper
+ * invents text. Pauses of at least `minPauseMs` keep `keepMs` on each side (so the model still
+ * hears a pause and ends its segment there) and lose the middle. The returned spans map times
+ * in the shortened audio back to the original, so every timestamp the user sees is original.
+ */
+import { WHISPER_SAMPLE_RATE_HZ } from './constants';
+
+const FRAME_SAMPLES = 320; // 20 ms at 16 kHz
+
+export interface KeptSpan {
+  /** Start in the original audio (samples). */
+  start: number;
+  /** Start in the shortened audio (samples). */
+  compactStart: number;
+  length: number;
+}
+
+export interface Compacted {
+  audio: Float32Array;
+  spans: KeptSpan[];
+}
+
+export interface PauseOptions {
+  minPauseMs?: number;
+  keepMs?: number;
+}
+
+/** A frame counts as silent below this, relative to the loud end of the file, and never above −40 dBFS. */
+function silenceThresholdDb(frameDb: Float64Array): number {
+  const sorted = Float64Array.from(frameDb).sort();
+  const loud = sorted[Math.floor(sorted.length * 0.95)] ?? -100;
+  return Math.max(-70, Math.min(-40, loud - 35));
+}
+
+export function compactPauses(audio: Float32Array, options: PauseOptions = {}): Compacted {
+  const minPause = Math.round(((options.minPauseMs ?? 800) / 1000) * WHISPER_SAMPLE_RATE_HZ / FRAME_SAMPLES);
+  const keep = Math.round(((options.keepMs ?? 200) / 1000) * WHISPER_SAMPLE_RATE_HZ / FRAME_SAMPLES);
+  const frames = Math.floor(audio.length / FRAME_SAMPLES);
+  const whole = [{ start: 0, compactStart: 0, length: audio.length }];
+  if (frames < minPause) return { audio, spans: whole };
+
+  const db = new Float64Array(frames);
+  for (let f = 0; f < frames; f++) {
+    let sum = 0;
+    for (let i = f * FRAME_SAMPLES, end = i + FRAME_SAMPLES; i < end; i++) sum += audio[i] * audio[i];
+    db[f] = 10 * Math.log10(sum / FRAME_SAMPLES + 1e-12);
+  }
+  const threshold = silenceThresholdDb(db);
+
+  // Cut [from, to) frame ranges: the middle of every long enough pause.
+  const cuts: [number, number][] = [];
+  let runStart = -1;
+  for (let f = 0; f <= frames; f++) {
+    const silent = f < frames && db[f] < threshold;
+    if (silent && runStart < 0) runStart = f;
+    if (!silent && runStart >= 0) {
+      if (f - runStart >= minPause) cuts.push([runStart + keep, f - keep]);
+      runStart = -1;
+    }
+  }
+  if (cuts.length === 0) return { audio, spans: whole };
+
+  const spans: KeptSpan[] = [];
+  let from = 0;
+  let compact = 0;
+  for (const [a, b] of cuts) {
+    const end = a * FRAME_SAMPLES;
+    if (end > from) {
+      spans.push({ start: from, compactStart: compact, length: end - from });
+      compact += end - from;
+    }
+    from = b * FRAME_SAMPLES;
+  }
+  if (audio.length > from) spans.push({ start: from, compactStart: compact, length: audio.length - from });
+
+  const out = new Float32Array(spans.reduce((n, s) => n + s.length, 0));
+  for (const s of spans) out.set(audio.subarray(s.start, s.start + s.length), s.compactStart);
+  return { audio: out, spans };
+}
+
+/** Seconds in the shortened audio → seconds in the original. */
+export function toOriginalSeconds(spans: readonly KeptSpan[], compactSeconds: number): number {
+  const x = compactSeconds * WHISPER_SAMPLE_RATE_HZ;
+  // Binary search for the last span starting at or before x.
+  let lo = 0;
+  let hi = spans.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (spans[mid].compactStart <= x) lo = mid;
+    else hi = mid - 1;
+  }
+  const s = spans[lo];
+  return (s.start + Math.min(Math.max(0, x - s.compactStart), s.length)) / WHISPER_SAMPLE_RATE_HZ;
+}
