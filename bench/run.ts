@@ -37,6 +37,8 @@ const SCENARIOS: Scenario[] = [
   { model: 'tiny-dims', dtype: 'fp32', device: 'webgpu', audio: '60s', runs: 1 },
 ];
 
+const log = (line: string) => process.stderr.write(`  ${line}\n`);
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -125,6 +127,7 @@ async function appScenario(browser: Browser, server: TestServer, s: Scenario) {
   };
   const coldLoad = await load();
   const warmLoad = await load();
+  log(`app load ${coldLoad.toFixed(1)}/${warmLoad.toFixed(1)} s`);
   const runs: RunFigures[] = [];
   for (let r = 0; r < s.runs; r++) {
     const agg = { wall: 0, audio: 0, session: 0, enc: 0, encRuns: 0, dec: 0, decRuns: 0, windows: 0, tokens: 0 };
@@ -148,6 +151,7 @@ async function appScenario(browser: Browser, server: TestServer, s: Scenario) {
       agg.tokens += stats.decoderRuns;
     }
     const page_ = await stopMeasuring(page);
+    log(`app run ${agg.wall.toFixed(1)} s`);
     runs.push({
       ...page_,
       wallSeconds: agg.wall,
@@ -175,6 +179,7 @@ async function baselineScenario(browser: Browser, server: TestServer, s: Scenari
   };
   const coldLoad = await load();
   const warmLoad = await load();
+  log(`baseline load ${coldLoad.toFixed(1)}/${warmLoad.toFixed(1)} s`);
   const runs: RunFigures[] = [];
   for (let r = 0; r < s.runs; r++) {
     const agg = { wall: 0, audio: 0, session: 0, enc: 0, encRuns: 0, dec: 0, decRuns: 0 };
@@ -194,6 +199,7 @@ async function baselineScenario(browser: Browser, server: TestServer, s: Scenari
       agg.decRuns += out.decoderRuns;
     }
     const page_ = await stopMeasuring(page);
+    log(`baseline run ${agg.wall.toFixed(1)} s`);
     runs.push({
       ...page_,
       wallSeconds: agg.wall,
@@ -247,7 +253,7 @@ async function main() {
   const rows = [];
   const started = Date.now();
   for (const s of scenarios) {
-    process.stderr.write(`[bench] ${s.model} ${s.dtype} ${s.device} ${s.audio} × ${s.runs} … `);
+    process.stderr.write(`[bench] ${s.model} ${s.dtype} ${s.device} ${s.audio} × ${s.runs}\n`);
     const t0 = Date.now();
     // Alternate who goes first between scenarios so warm-up effects do not favour one side.
     const appFirst = rows.length % 2 === 0;
@@ -255,7 +261,7 @@ async function main() {
     const second = await (appFirst ? baselineScenario : appScenario)(browser, server, s);
     const app = summarise(appFirst ? first : second);
     const base = summarise(appFirst ? second : first);
-    process.stderr.write(`${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+    log(`scenario ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     rows.push({
       ...s,
       decode_budget_positions: s.model === 'test-memorized' ? null : BENCH_DECODER_POSITIONS,
