@@ -5,7 +5,7 @@
  * whole run under 15 minutes on a 2-core machine.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -45,24 +45,10 @@ const median = (xs: number[]) => {
 };
 
 const INSTRUMENT = `
-  window.__bench = { longTasks: [], memPeak: 0, sampling: false };
+  window.__bench = { longTasks: [] };
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) window.__bench.longTasks.push({ start: e.startTime, duration: e.duration });
   }).observe({ type: 'longtask', buffered: true });
-  window.__benchStart = () => {
-    window.__bench.longTasks = []; window.__bench.memPeak = 0; window.__bench.sampling = true;
-    (async () => {
-      while (window.__bench.sampling) {
-        try { const m = await performance.measureUserAgentSpecificMemory(); window.__bench.memPeak = Math.max(window.__bench.memPeak, m.bytes); } catch {}
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    })();
-  };
-  window.__benchStop = async () => {
-    window.__bench.sampling = false;
-    try { const m = await performance.measureUserAgentSpecificMemory(); window.__bench.memPeak = Math.max(window.__bench.memPeak, m.bytes); } catch {}
-    return window.__bench;
-  };
 `;
 
 interface PageFigures {
@@ -71,15 +57,42 @@ interface PageFigures {
   peakMemoryMb: number;
 }
 
+/**
+ * Peak memory of the page = peak resident memory of Chromium's renderer processes while it runs
+ * (each page here has its own renderer; its workers and wasm memories live in it). Sampled from
+ * /proc every 200 ms. performance.measureUserAgentSpecificMemory() was tried first: with ORT's
+ * pthread workers busy it took ~55 s per call, so its samples were too sparse to find a peak.
+ */
+function rendererRssMb(): number {
+  let max = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes('chromium') || !cmd.includes('--type=renderer')) continue;
+      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (rss) max = Math.max(max, Number(rss[1]) / 1024);
+    } catch {
+      /* process ended */
+    }
+  }
+  return max;
+}
+
+let memoryTimer: ReturnType<typeof setInterval> | null = null;
+let memoryPeak = 0;
+
 async function startMeasuring(page: Page) {
-  await page.evaluate('window.__benchStart()');
+  await page.evaluate('window.__bench.longTasks = []');
+  memoryPeak = rendererRssMb();
+  memoryTimer = setInterval(() => (memoryPeak = Math.max(memoryPeak, rendererRssMb())), 200);
 }
 async function stopMeasuring(page: Page): Promise<PageFigures> {
-  const b = (await page.evaluate('window.__benchStop()')) as { longTasks: { duration: number }[]; memPeak: number };
+  clearInterval(memoryTimer!);
+  const b = (await page.evaluate('window.__bench')) as { longTasks: { duration: number }[] };
   return {
     longestTaskMs: Math.max(0, ...b.longTasks.map((t) => t.duration)),
     tasksOver50: b.longTasks.filter((t) => t.duration > 50).length,
-    peakMemoryMb: b.memPeak / 2 ** 20,
+    peakMemoryMb: Math.max(memoryPeak, rendererRssMb()),
   };
 }
 
@@ -249,7 +262,7 @@ async function main() {
     '/bench-audio/': BENCH_AUDIO,
     '/clips/': join(SHARED, 'test-clips/memorized'),
   });
-  const browser = await launch({ webgpu: true, extraArgs: ['--enable-blink-features=ForceEagerMeasureMemory'] });
+  const browser = await launch({ webgpu: true });
   const rows = [];
   const started = Date.now();
   for (const s of scenarios) {
