@@ -110,6 +110,33 @@ interface RunFigures extends PageFigures {
   tokens: number;
 }
 
+/** Per-file session figures, summed over the files of one run. */
+interface Totals {
+  wall: number;
+  audio: number;
+  session: number;
+  enc: number;
+  encRuns: number;
+  dec: number;
+  decRuns: number;
+}
+const emptyTotals = (): Totals => ({ wall: 0, audio: 0, session: 0, enc: 0, encRuns: 0, dec: 0, decRuns: 0 });
+
+async function finishRun(page: Page, side: string, t: Totals): Promise<RunFigures> {
+  const figures = await stopMeasuring(page);
+  log(`${side} run ${t.wall.toFixed(1)} s`);
+  return {
+    ...figures,
+    wallSeconds: t.wall,
+    audioSeconds: t.audio,
+    sessionSeconds: t.session,
+    encoderMsPerWindow: (t.enc / Math.max(1, t.encRuns)) * 1000,
+    decoderMsPerToken: (t.dec / Math.max(1, t.decRuns)) * 1000,
+    windows: t.encRuns,
+    tokens: t.decRuns,
+  };
+}
+
 function modelDir(model: Scenario['model']) {
   return model === 'test-memorized' ? join(SHARED, 'models/earshot-test-memorized') : ensureRandomModel(model);
 }
@@ -148,7 +175,7 @@ async function appScenario(browser: Browser, server: TestServer, s: Scenario) {
   log(`app load ${coldLoad.toFixed(1)}/${warmLoad.toFixed(1)} s`);
   const runs: RunFigures[] = [];
   for (let r = 0; r < s.runs; r++) {
-    const agg = { wall: 0, audio: 0, session: 0, enc: 0, encRuns: 0, dec: 0, decRuns: 0, windows: 0, tokens: 0 };
+    const agg = emptyTotals();
     await startMeasuring(page);
     for (const file of audioFiles(s)) {
       await page.setInputFiles('[data-testid=file-input]', file);
@@ -165,21 +192,8 @@ async function appScenario(browser: Browser, server: TestServer, s: Scenario) {
       agg.encRuns += stats.encoderRuns;
       agg.dec += stats.decoderSeconds;
       agg.decRuns += stats.decoderRuns;
-      agg.windows += stats.windows;
-      agg.tokens += stats.decoderRuns;
     }
-    const page_ = await stopMeasuring(page);
-    log(`app run ${agg.wall.toFixed(1)} s`);
-    runs.push({
-      ...page_,
-      wallSeconds: agg.wall,
-      audioSeconds: agg.audio,
-      sessionSeconds: agg.session,
-      encoderMsPerWindow: (agg.enc / Math.max(1, agg.encRuns)) * 1000,
-      decoderMsPerToken: (agg.dec / Math.max(1, agg.decRuns)) * 1000,
-      windows: agg.encRuns,
-      tokens: agg.tokens,
-    });
+    runs.push(await finishRun(page, 'app', agg));
   }
   await context.close();
   return { coldLoad, warmLoad, runs };
@@ -200,7 +214,7 @@ async function baselineScenario(browser: Browser, server: TestServer, s: Scenari
   log(`baseline load ${coldLoad.toFixed(1)}/${warmLoad.toFixed(1)} s`);
   const runs: RunFigures[] = [];
   for (let r = 0; r < s.runs; r++) {
-    const agg = { wall: 0, audio: 0, session: 0, enc: 0, encRuns: 0, dec: 0, decRuns: 0 };
+    const agg = emptyTotals();
     await startMeasuring(page);
     for (const file of audioFiles(s)) {
       const rel = file.startsWith(BENCH_AUDIO) ? `/bench-audio/${file.slice(BENCH_AUDIO.length + 1)}` : `/clips/${file.split('/').pop()}`;
@@ -216,18 +230,7 @@ async function baselineScenario(browser: Browser, server: TestServer, s: Scenari
       agg.dec += out.decoderSeconds;
       agg.decRuns += out.decoderRuns;
     }
-    const page_ = await stopMeasuring(page);
-    log(`baseline run ${agg.wall.toFixed(1)} s`);
-    runs.push({
-      ...page_,
-      wallSeconds: agg.wall,
-      audioSeconds: agg.audio,
-      sessionSeconds: agg.session,
-      encoderMsPerWindow: (agg.enc / Math.max(1, agg.encRuns)) * 1000,
-      decoderMsPerToken: (agg.dec / Math.max(1, agg.decRuns)) * 1000,
-      windows: agg.encRuns,
-      tokens: agg.decRuns,
-    });
+    runs.push(await finishRun(page, 'baseline', agg));
   }
   await context.close();
   return { coldLoad, warmLoad, runs };
