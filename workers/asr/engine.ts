@@ -15,7 +15,7 @@ import {
   type Processor,
   type WhisperForConditionalGeneration,
 } from '@huggingface/transformers';
-import { WHISPER_SAMPLE_RATE_HZ, WINDOW_SAMPLES } from '../../src/domain/audio/constants';
+import { TIME_PRECISION_S, WHISPER_SAMPLE_RATE_HZ, WINDOW_SAMPLES } from '../../src/domain/audio/constants';
 import { compactPauses, toOriginalSeconds } from '../../src/domain/audio/pauses';
 import { isSilent } from '../../src/domain/audio/silence';
 import { languageProbabilities, languageTokenMap } from '../../src/domain/transcript/langid';
@@ -276,7 +276,7 @@ export class WhisperEngine {
         let lastTimestamp = 0;
         const streamer = new CallbackStreamer((id) => {
           generated.push(id);
-          if (id >= this.#info.timestampBegin) lastTimestamp = (id - this.#info.timestampBegin) * 0.02;
+          if (id >= this.#info.timestampBegin) lastTimestamp = (id - this.#info.timestampBegin) * TIME_PRECISION_S;
           else if (id !== this.#info.eot) textTokens.push(id);
           partial = decode(textTokens);
           update(offset + Math.min(lastTimestamp, windowSeconds));
@@ -294,7 +294,7 @@ export class WhisperEngine {
           }),
         );
 
-        const output = (await model.generate({
+        await model.generate({
           inputs: features,
           encoder_outputs: encoderOutputs,
           decoder_input_ids: prefix,
@@ -302,13 +302,11 @@ export class WhisperEngine {
           max_new_tokens: MAX_NEW_TOKENS,
           stopping_criteria: stopping,
           streamer,
-        } as never)) as Tensor;
-        void output;
+        } as never);
         windows++;
         tokensTotal += generated.length;
 
         let tokens = generated;
-        let advance: number;
         if (loopAt >= 0) {
           // Keep the text up to the first repeat; the rest of this window is the loop.
           loopsCut++;
@@ -317,7 +315,7 @@ export class WhisperEngine {
           tokens = cut >= 0 ? generated.slice(0, cut) : generated;
         }
         const result = splitWindow(tokens, this.#info, windowSeconds);
-        advance = loopAt >= 0 || cancelled ? windowSeconds : result.advance;
+        const advance = loopAt >= 0 || cancelled ? windowSeconds : result.advance;
         for (const piece of result.pieces) {
           const text = decode(piece.tokens);
           if (text.trim() === '') continue;
