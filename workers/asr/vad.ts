@@ -1,0 +1,63 @@
+/**
+ * Silero VAD v5 on ONNX Runtime: one speech probability per 512-sample frame at 16 kHz.
+ * The runtime is passed in (onnxruntime-web in the worker, onnxruntime-node in unit tests), so
+ * both run this exact code.
+ */
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import { VAD_CONTEXT_SAMPLES, VAD_FRAME_SAMPLES } from '../../src/domain/audio/vad-segmenter';
+
+export interface OrtRuntime {
+  InferenceSession: { create(model: Uint8Array | string, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+  Tensor: new (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]) => Tensor;
+}
+
+const STATE_SIZE = 2 * 1 * 128;
+
+export class SileroVad {
+  readonly #session: InferenceSession;
+  readonly #ort: OrtRuntime;
+  readonly #sr: Tensor;
+  #state = new Float32Array(STATE_SIZE);
+  /** The previous frame's last 64 samples followed by the new frame: the model's [1, 576] input. */
+  readonly #input = new Float32Array(VAD_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES);
+
+  private constructor(session: InferenceSession, ort: OrtRuntime) {
+    this.#session = session;
+    this.#ort = ort;
+    this.#sr = new ort.Tensor('int64', BigInt64Array.from([16_000n]), []);
+  }
+
+  /** `executionProvider`: `wasm` in the browser (the CPU, whatever device Whisper runs on), `cpu` in Node. */
+  static async create(ort: OrtRuntime, model: Uint8Array | string, executionProvider: 'wasm' | 'cpu' = 'wasm'): Promise<SileroVad> {
+    // One thread: a 32 ms frame is well under a millisecond of work, and the pool belongs to Whisper.
+    const session = await ort.InferenceSession.create(model, { executionProviders: [executionProvider], intraOpNumThreads: 1, interOpNumThreads: 1 });
+    return new SileroVad(session, ort);
+  }
+
+  reset() {
+    this.#state = new Float32Array(STATE_SIZE);
+    this.#input.fill(0);
+  }
+
+  /** Speech probability of one 512-sample frame (16 kHz). Frames must come in order. */
+  async probability(frame: Float32Array): Promise<number> {
+    if (frame.length !== VAD_FRAME_SAMPLES) throw new RangeError(`VAD frames are ${VAD_FRAME_SAMPLES} samples, got ${frame.length}`);
+    this.#input.copyWithin(0, VAD_FRAME_SAMPLES); // keep the last 64 samples as context
+    this.#input.set(frame, VAD_CONTEXT_SAMPLES);
+    const { Tensor: T } = this.#ort;
+    const out = await this.#session.run({
+      input: new T('float32', this.#input.slice(), [1, this.#input.length]),
+      state: new T('float32', this.#state, [2, 1, 128]),
+      sr: this.#sr,
+    });
+    this.#state = (out.stateN.data as Float32Array).slice();
+    const p = (out.output.data as Float32Array)[0];
+    out.output.dispose?.();
+    out.stateN.dispose?.();
+    return p;
+  }
+
+  async dispose() {
+    await this.#session.release();
+  }
+}
