@@ -1,6 +1,6 @@
-/** Offer text as a download. Everything stays local: a Blob URL, revoked after the click. */
-export function saveText(filename: string, text: string, mime: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: `${mime};charset=utf-8` }));
+/** Offer a file as a download. Everything stays local: a Blob URL, revoked after the click. */
+export function saveBlob(blob: Blob, filename: string) {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;
@@ -8,6 +8,10 @@ export function saveText(filename: string, text: string, mime: string) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function saveText(filename: string, text: string, mime: string) {
+  saveBlob(new Blob([text], { type: `${mime};charset=utf-8` }), filename);
 }
 
 /** `interview.final.m4a` → `interview.final` */

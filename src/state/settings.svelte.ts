@@ -11,6 +11,11 @@ interface Stored {
   dtype: DtypeChoice;
   language: string;
   task: Task;
+  /** Prompt / hot words for both files and the microphone. */
+  prompt: string;
+  microphoneId: string;
+  /** Live: earlier final text as context for the next utterance. */
+  context: boolean;
 }
 
 const DEFAULTS: Stored = {
@@ -21,6 +26,9 @@ const DEFAULTS: Stored = {
   dtype: 'auto',
   language: 'auto',
   task: 'transcribe',
+  prompt: '',
+  microphoneId: '',
+  context: true,
 };
 
 /**
@@ -35,6 +43,9 @@ export class Settings {
   dtype = $state<DtypeChoice>(DEFAULTS.dtype);
   language = $state(DEFAULTS.language);
   task = $state<Task>(DEFAULTS.task);
+  prompt = $state(DEFAULTS.prompt);
+  microphoneId = $state(DEFAULTS.microphoneId);
+  context = $state(DEFAULTS.context);
   /** From the URL only (`?threads=1`), for benchmarks; not saved. */
   threads: number | undefined;
 
@@ -74,6 +85,9 @@ export class Settings {
       dtype: this.dtype,
       language: this.language,
       task: this.task,
+      prompt: this.prompt,
+      microphoneId: this.microphoneId,
+      context: this.context,
     };
     try {
       storage?.setItem(STORAGE_KEY, JSON.stringify(data));

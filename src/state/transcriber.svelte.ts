@@ -1,14 +1,14 @@
 import type { LanguageGuess, Segment, Transcript } from '../domain/transcript/types';
-import type { LoadedModel, LoadProgress, LoadRequest, Task, TranscribeResult } from '../../workers/asr/protocol';
+import type { LiveOptions, LiveResult, LiveStats, LiveUpdate, LoadedModel, LoadProgress, LoadRequest, Task, TranscribeResult } from '../../workers/asr/protocol';
 import { AsrClient } from '../services/asr-client';
 import { AudioDecodeError, decodeFile } from '../services/audio-decode';
 
-export type Status = 'idle' | 'loading' | 'transcribing' | 'done' | 'error';
+export type Status = 'idle' | 'loading' | 'transcribing' | 'recording' | 'done' | 'error';
 export type Phase = 'download' | 'compile' | 'warmup' | 'decoding-audio' | 'transcribing' | null;
 
 /** What the UI shows of an error: a message key with parameters, or a plain message. */
 export interface UiError {
-  key?: 'errBadAudio' | 'errEmpty' | 'errTooLong' | 'errWorkerCrashed';
+  key?: 'errBadAudio' | 'errEmpty' | 'errTooLong' | 'errWorkerCrashed' | 'errMicDenied' | 'errMicNoDevice' | 'errMicBusy' | 'errMicUnsupported' | 'errMicLost' | 'errMicSuspended';
   params?: Record<string, string | number>;
   message?: string;
 }
@@ -41,6 +41,9 @@ export class Transcriber {
   modelId = $state('');
   /** Figures of the last job (for the benchmark and the curious). */
   stats = $state.raw<TranscribeResult['stats'] | null>(null);
+  /** The utterance being spoken in a live session. */
+  live = $state.raw<LiveUpdate['live']>(null);
+  liveStats = $state.raw<LiveStats | null>(null);
 
   #client: AsrClient;
   #loadedRequest: LoadRequest | null = null;
@@ -57,7 +60,7 @@ export class Transcriber {
   }
 
   get busy() {
-    return this.status === 'loading' || this.status === 'transcribing';
+    return this.status === 'loading' || this.status === 'transcribing' || this.status === 'recording';
   }
 
   /** 0..1 of the model download, over all files seen so far. */
@@ -134,7 +137,7 @@ export class Transcriber {
     }
   }
 
-  async transcribeFile(file: File, request: LoadRequest, options: { language: string; task: Task }) {
+  async transcribeFile(file: File, request: LoadRequest, options: { language: string; task: Task; prompt: string }) {
     if (this.busy) return;
     if (!(await this.load(request))) return;
     this.error = null;
@@ -169,7 +172,7 @@ export class Transcriber {
     this.phase = 'transcribing';
     this.#startTicker();
     try {
-      const result = await this.#client.transcribe({ jobId, audio, language: options.language, task: options.task }, (u) => {
+      const result = await this.#client.transcribe({ jobId, audio, language: options.language, task: options.task, prompt: options.prompt }, (u) => {
         if (jobId !== this.#jobId) return;
         this.segments = u.segments;
         this.partial = u.partial;
@@ -190,6 +193,73 @@ export class Transcriber {
     } catch (err) {
       if ((err as Error).name !== 'WorkerCrashed') this.#fail({ message: (err as Error).message });
     }
+  }
+
+  /**
+   * Begin a live session on frames arriving at `port`. The model must be loaded (see `load`);
+   * the previous transcript is replaced only once the worker has accepted the session.
+   */
+  async startLive(request: LoadRequest, port: MessagePort, options: LiveOptions, name: string): Promise<boolean> {
+    if (this.busy) return false;
+    if (!(await this.load(request))) return false;
+    try {
+      await this.#client.liveStart(port, options, (u) => {
+        if (this.status !== 'recording') return;
+        if (u.finals.length) this.segments = [...this.segments, ...u.finals];
+        this.live = u.live;
+        this.duration = this.processedSeconds = u.seconds;
+      });
+    } catch (err) {
+      if ((err as Error).name !== 'WorkerCrashed') this.#fail({ message: (err as Error).message });
+      return false;
+    }
+    ++this.#jobId;
+    this.error = null;
+    this.fileName = name;
+    this.modelId = request.modelId;
+    this.task = options.task;
+    this.segments = [];
+    this.live = null;
+    this.duration = this.processedSeconds = 0;
+    this.language = options.language === 'auto' ? null : options.language;
+    this.languageGuesses = null;
+    this.cancelled = false;
+    this.status = 'recording';
+    this.phase = null;
+    this.#startTicker();
+    return true;
+  }
+
+  pauseLive() {
+    return this.#client.livePause();
+  }
+
+  resumeLive() {
+    return this.#client.liveResume();
+  }
+
+  /** End the live session: the last utterance is finalised; returns the recording. */
+  async stopLive(): Promise<LiveResult | null> {
+    if (this.status !== 'recording') return null;
+    try {
+      const result = await this.#client.liveStop();
+      this.segments = result.segments;
+      this.duration = this.processedSeconds = result.seconds;
+      this.liveStats = result.stats;
+      this.live = null;
+      this.status = 'done';
+      this.#stopTicker();
+      return result;
+    } catch (err) {
+      this.live = null;
+      if ((err as Error).name !== 'WorkerCrashed') this.#fail({ message: (err as Error).message });
+      return null;
+    }
+  }
+
+  /** Show an error without touching the transcript (e.g. the microphone could not start). */
+  report(error: UiError) {
+    this.error = error;
   }
 
   cancel() {

@@ -43,3 +43,47 @@ export async function download(page: Page, testid: string): Promise<{ name: stri
   const path = await d.path();
   return { name: d.suggestedFilename(), text: readFileSync(path, 'utf8') };
 }
+
+export interface LiveObservation {
+  t: number;
+  /** The utterance on screen: its start and its stable / tentative parts. */
+  start: string | null;
+  stable: string;
+  tentative: string;
+}
+
+/**
+ * Press Record, watch the live text every 200 ms until the session clock reaches `seconds`
+ * (or `whilePlaying` says stop), press Stop and wait for the kept recording.
+ */
+export async function recordLive(page: Page, seconds: number, options: { timeoutMs?: number } = {}): Promise<{ observations: LiveObservation[]; segments: SegmentOut[]; recordedSeconds: number }> {
+  await page.click('[data-testid=record]');
+  await page.waitForSelector('[data-testid=live-panel][data-live=recording]', { timeout: 60_000 });
+  const observations: LiveObservation[] = [];
+  const t0 = Date.now();
+  for (;;) {
+    const o = await page.evaluate(() => {
+      const live = document.querySelector('[data-testid=live]');
+      const part = (stable: string) => live?.querySelector(`[data-testid=live-segment][data-stable="${stable}"]`)?.textContent?.trim() ?? '';
+      return {
+        start: live?.getAttribute('data-start') ?? null,
+        stable: part('true'),
+        tentative: part('false'),
+        clock: Number(document.querySelector('[data-testid=live-elapsed]')?.getAttribute('data-seconds') ?? 0),
+      };
+    });
+    observations.push({ t: (Date.now() - t0) / 1000, start: o.start, stable: o.stable, tentative: o.tentative });
+    if (o.clock >= seconds) break;
+    if (Date.now() - t0 > (options.timeoutMs ?? 300_000)) throw new Error('live session did not reach its length');
+    await page.waitForTimeout(200);
+  }
+  await page.click('[data-testid=stop]');
+  await page.waitForSelector('[data-testid=recording-kept]', { timeout: options.timeoutMs ?? 300_000 });
+  const recordedSeconds = Number(await page.getAttribute('[data-testid=recording-kept]', 'data-seconds'));
+  return { observations, segments: await segments(page), recordedSeconds };
+}
+
+export async function downloadBytes(page: Page, testid: string): Promise<{ name: string; bytes: Buffer }> {
+  const [d] = (await Promise.all([page.waitForEvent('download'), page.click(`[data-testid=${testid}]`)])) as [Download, void];
+  return { name: d.suggestedFilename(), bytes: readFileSync(await d.path()) };
+}

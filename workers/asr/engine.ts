@@ -22,10 +22,15 @@ import { languageProbabilities, languageTokenMap } from '../../src/domain/transc
 import { dropRepeatedSegments, findRepetitionLoop } from '../../src/domain/transcript/repetition';
 import type { LanguageGuess, Segment } from '../../src/domain/transcript/types';
 import { splitWindow, type TokenInfo } from '../../src/domain/transcript/window';
+import { withOrtLock } from './ort-lock';
 import type { Task, TranscribeResult, TranscribeUpdate } from './protocol';
 
 /** OpenAI's `sample_len`: at most half the decoder context per window. */
 const MAX_NEW_TOKENS = 224;
+/** Whisper's decoder context (`max_target_positions`). */
+const DECODER_CONTEXT = 448;
+/** OpenAI's prompt limit: `n_text_ctx // 2 - 1` tokens after `<|startofprev|>`. */
+export const MAX_PROMPT_TOKENS = DECODER_CONTEXT / 2 - 1;
 const UPDATE_INTERVAL_MS = 100;
 
 export interface LoadedWhisper {
@@ -118,13 +123,15 @@ export class WhisperEngine {
       this.sessionTotals.set(name, totals);
       const run = session.run.bind(session);
       session.run = async (...args: unknown[]) => {
-        const t0 = performance.now();
-        try {
-          return await run(...args);
-        } finally {
-          totals.seconds += (performance.now() - t0) / 1000;
-          totals.runs++;
-        }
+        return withOrtLock(async () => {
+          const t0 = performance.now();
+          try {
+            return await run(...args);
+          } finally {
+            totals.seconds += (performance.now() - t0) / 1000;
+            totals.runs++;
+          }
+        });
       };
     }
   }
@@ -199,9 +206,99 @@ export class WhisperEngine {
     return [gen.decoder_start_token_id, lang, gen.task_to_id?.[task] ?? gen.task_to_id!.transcribe];
   }
 
+  /** Ids of a prompt text, as OpenAI's `initial_prompt`: a leading space, no special tokens. */
+  encodePrompt(text: string): number[] {
+    const trimmed = text.trim();
+    return trimmed ? this.#w.tokenizer.encode(` ${trimmed}`, { add_special_tokens: false }) : [];
+  }
+
+  /** `<|startofprev|>` and the most recent `MAX_PROMPT_TOKENS` of the prompt, or nothing. */
+  #promptPrefix(promptIds: readonly number[]): number[] {
+    if (promptIds.length === 0) return [];
+    const model = (this.#w.tokenizer as unknown as { model: { tokens_to_ids: Map<string, number> } }).model;
+    const startOfPrev = model.tokens_to_ids.get('<|startofprev|>');
+    if (startOfPrev === undefined) return [];
+    return [startOfPrev, ...promptIds.slice(-MAX_PROMPT_TOKENS)];
+  }
+
+  /**
+   * Let queued messages run between decoder steps (see yieldToEventLoop): a cancel, and in a
+   * live session the microphone frames and the VAD.
+   */
+  async #yieldingBetweenSteps<T>(fn: () => Promise<T>): Promise<T> {
+    const model = this.#w.model;
+    const forward = model.forward.bind(model);
+    const patched = model as unknown as { forward: typeof forward };
+    patched.forward = async (inputs: unknown) => {
+      await yieldToEventLoop();
+      return forward(inputs as never);
+    };
+    try {
+      return await fn();
+    } finally {
+      patched.forward = forward;
+    }
+  }
+
+  /**
+   * Decode one utterance of live audio (≤ 30 s, no timestamps). `forcedIds` are text tokens
+   * already settled: they are fed as decoder input, and generation continues after them.
+   * Returns all text tokens (forced + new).
+   */
+  async decodeUtterance(
+    audio: Float32Array,
+    options: { language: string; task: Task; promptIds: readonly number[]; forcedIds: readonly number[]; isCancelled: () => boolean },
+  ): Promise<{ ids: number[]; language: string; guesses: LanguageGuess[] | null; cancelled: boolean }> {
+    const features = await this.#features(audio.subarray(0, WINDOW_SAMPLES));
+    const encoderOutputs = await this.#encode(features);
+    let language = this.multilingual ? options.language : 'en';
+    let guesses: LanguageGuess[] | null = null;
+    if (language === 'auto') {
+      guesses = await this.#languageFrom(features, encoderOutputs);
+      language = guesses[0].code;
+    }
+    const prefix = [
+      ...this.#promptPrefix(options.promptIds),
+      ...this.#prefix(language, options.task),
+      this.#gen.no_timestamps_token_id,
+      ...options.forcedIds,
+    ];
+    const ids = [...options.forcedIds];
+    let cancelled = false;
+    let loopAt = -1;
+    const stopping = new StoppingCriteriaList();
+    stopping.push(
+      new FlagCriteria(() => {
+        if (options.isCancelled()) return (cancelled = true);
+        loopAt = findRepetitionLoop(ids);
+        return loopAt >= 0;
+      }),
+    );
+    await this.#yieldingBetweenSteps(() =>
+      this.#w.model.generate({
+        inputs: features,
+        encoder_outputs: encoderOutputs,
+        decoder_input_ids: prefix,
+        return_timestamps: false,
+        max_new_tokens: Math.max(1, Math.min(MAX_NEW_TOKENS, DECODER_CONTEXT - prefix.length)),
+        // After forced text the model may end at once; "no end at the first step" is for empty starts.
+        ...(options.forcedIds.length ? { begin_suppress_tokens: null } : {}),
+        stopping_criteria: stopping,
+        streamer: new CallbackStreamer((id) => {
+          if (id !== this.#info.eot && id < this.#info.timestampBegin) ids.push(id);
+        }),
+      } as never),
+    );
+    return { ids: loopAt >= 0 ? ids.slice(0, loopAt) : ids, language, guesses, cancelled };
+  }
+
+  decode(ids: readonly number[]): string {
+    return ids.length ? this.#w.tokenizer.decode(ids as number[], { skip_special_tokens: true }) : '';
+  }
+
   async transcribe(
     original: Float32Array,
-    options: { language: string; task: Task; isCancelled: () => boolean },
+    options: { language: string; task: Task; promptIds?: readonly number[]; isCancelled: () => boolean },
     onUpdate: (u: TranscribeUpdate) => void,
   ): Promise<TranscribeResult> {
     const started = performance.now();
@@ -211,7 +308,7 @@ export class WhisperEngine {
     // Decode the audio with long pauses shortened; report every time in the original's terms.
     const { audio, spans } = compactPauses(original);
     const toOriginal = (compactSeconds: number) => toOriginalSeconds(spans, compactSeconds);
-    const decode = (ids: number[]) => (ids.length ? tokenizer.decode(ids, { skip_special_tokens: true }) : "");
+    const decode = (ids: number[]) => this.decode(ids);
 
     let language: string | null = options.language === 'auto' ? null : options.language;
     let guesses: LanguageGuess[] | null = null;
@@ -238,15 +335,9 @@ export class WhisperEngine {
       onUpdate({ segments: [...segments], partial, processedSeconds: shownSeconds, language, languageGuesses: guesses });
     };
 
-    // Between steps the event loop runs (cancel can arrive); see yieldToEventLoop.
-    const forward = model.forward.bind(model);
-    const patched = model as unknown as { forward: typeof forward };
-    patched.forward = async (inputs: unknown) => {
-      await yieldToEventLoop();
-      return forward(inputs as never);
-    };
-
-    try {
+    const promptPrefix = this.#promptPrefix(options.promptIds ?? []);
+    // Between steps the event loop runs (cancel can arrive).
+    await this.#yieldingBetweenSteps(async () => {
       while (seek < audio.length) {
         if (options.isCancelled()) {
           cancelled = true;
@@ -269,7 +360,7 @@ export class WhisperEngine {
           language = guesses[0].code;
         }
 
-        const prefix = this.#prefix(language, options.task);
+        const prefix = [...promptPrefix, ...this.#prefix(language, options.task)];
         const generated: number[] = [];
         const textTokens: number[] = [];
         let loopAt = -1;
@@ -299,7 +390,7 @@ export class WhisperEngine {
           encoder_outputs: encoderOutputs,
           decoder_input_ids: prefix,
           return_timestamps: true,
-          max_new_tokens: MAX_NEW_TOKENS,
+          max_new_tokens: Math.min(MAX_NEW_TOKENS, DECODER_CONTEXT - prefix.length),
           stopping_criteria: stopping,
           streamer,
         } as never);
@@ -336,9 +427,7 @@ export class WhisperEngine {
         seek += Math.max(1, Math.round(advance * WHISPER_SAMPLE_RATE_HZ));
         update(seek / WHISPER_SAMPLE_RATE_HZ, true);
       }
-    } finally {
-      patched.forward = forward;
-    }
+    });
 
     const processedSeconds = seek >= audio.length ? duration : Math.min(duration, toOriginal(seek / WHISPER_SAMPLE_RATE_HZ));
     return {

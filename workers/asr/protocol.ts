@@ -54,6 +54,8 @@ export interface TranscribeRequest {
   /** A Whisper language code, or `auto` to identify it from the first speech. */
   language: string;
   task: Task;
+  /** Prompt / hot words for every window (OpenAI's `initial_prompt`, carried). */
+  prompt?: string;
 }
 
 export interface TranscribeUpdate {
@@ -89,6 +91,54 @@ export interface JobStats {
   decoderRuns: number;
 }
 
+export interface LiveOptions {
+  /** A Whisper language code, or `auto` (identified per utterance until its first words settle). */
+  language: string;
+  task: Task;
+  /** The user's prompt / hot words. */
+  prompt: string;
+  /**
+   * Pass the session's previous final text after the prompt (OpenAI's
+   * `condition_on_previous_text`): names and spellings carry over between utterances. Off for
+   * models trained without prompts (the test models), which a prompt derails.
+   */
+  context: boolean;
+}
+
+export interface LiveUpdate {
+  /** Segments that became final since the last update (times on the recording's clock). */
+  finals: Segment[];
+  /** The utterance being spoken: settled text and the tentative rest. */
+  live: { start: number; stable: string; tentative: string } | null;
+  speaking: boolean;
+  /** Seconds recorded so far. */
+  seconds: number;
+  /** Utterances that ended and still wait for their final text. */
+  pendingFinals: number;
+}
+
+export interface LiveStats {
+  utterances: number;
+  passes: number;
+  finalPasses: number;
+  cancelledPasses: number;
+  /** Per utterance: seconds from its last speech frame reaching the worker to its final text. */
+  latencies: number[];
+  /** Wall time in the VAD and in Whisper decodes (for the benchmark's live figures). */
+  vadSeconds: number;
+  decodeSeconds: number;
+}
+
+export interface LiveResult {
+  segments: Segment[];
+  /** The session's audio, 16 kHz 16-bit mono WAV. */
+  recording: Blob;
+  seconds: number;
+  stats: LiveStats;
+  /** Where the audio was kept while recording. */
+  storedOn: 'opfs' | 'memory';
+}
+
 export interface DecodedAudio {
   /** One array per channel, at `sampleRate`. Transferred. */
   channels: Float32Array[];
@@ -105,6 +155,7 @@ export type AsrErrorName =
   | 'NoModelLoaded'
   | 'Busy'
   | 'BadAudio'
+  | 'BadRequest'
   | 'WorkerCrashed'
   | 'Unknown';
 
@@ -115,6 +166,14 @@ export interface AsrApi {
   prepareAudio(input: DecodedAudio): Promise<Float32Array>;
   detectLanguage(audio: Float32Array): Promise<LanguageGuess[]>;
   transcribe(request: TranscribeRequest, onUpdate: (u: TranscribeUpdate) => void): Promise<TranscribeResult>;
+  /**
+   * Start a live session on 16 kHz frames arriving on `port` (from the capture worklet). The
+   * model stays busy until `liveStop`.
+   */
+  liveStart(port: MessagePort, options: LiveOptions, onUpdate: (u: LiveUpdate) => void): Promise<void>;
+  livePause(): void;
+  liveResume(): void;
+  liveStop(): Promise<LiveResult>;
   /** Cooperative: the job stops after the current decoder step and resolves with what it has. */
   cancel(jobId: number): void;
   dispose(): Promise<void>;

@@ -1,10 +1,22 @@
 import { transfer } from 'comlink';
+import * as ort from 'onnxruntime-web';
+import sileroUrl from '@ricky0123/vad-web/dist/silero_vad_v5.onnx?url';
 import { WHISPER_SAMPLE_RATE_HZ } from '../../src/domain/audio/constants';
 import { downmix } from '../../src/domain/audio/downmix';
 import { resample } from '../../src/domain/audio/resample';
 import { WhisperEngine } from './engine';
+import { LiveSession } from './live';
 import { asrError, capabilities, loadWhisper } from './loader';
 import type { AsrApi, Capabilities, LoadedModel } from './protocol';
+import { createRecording } from './recording';
+import { SileroVad, type OrtRuntime } from './vad';
+
+/** Silero VAD, loaded once per worker from the copy Vite emitted next to the app. */
+async function loadVad(): Promise<SileroVad> {
+  const response = await fetch(sileroUrl);
+  if (!response.ok) throw asrError('NetworkError', `The voice-activity model could not be loaded (HTTP ${response.status}).`);
+  return SileroVad.create(ort as unknown as OrtRuntime, new Uint8Array(await response.arrayBuffer()));
+}
 
 /**
  * The worker's API. One model at a time (a new load disposes the old one), one inference at a
@@ -17,6 +29,8 @@ export function createAsrService(): AsrApi {
   let dispose: (() => Promise<void>) | null = null;
   let busy = false;
   const cancelled = new Set<number>();
+  let vad: Promise<SileroVad> | null = null;
+  let live: LiveSession | null = null;
 
   const getCaps = async () => (caps ??= await capabilities());
 
@@ -28,6 +42,11 @@ export function createAsrService(): AsrApi {
     } finally {
       busy = false;
     }
+  };
+
+  const requireLive = () => {
+    if (!live) throw asrError('BadRequest', 'No live session is running.');
+    return live;
   };
 
   const requireEngine = () => {
@@ -94,6 +113,42 @@ export function createAsrService(): AsrApi {
 
     cancel(jobId) {
       cancelled.add(jobId);
+    },
+
+    async liveStart(port, options, onUpdate) {
+      const e = requireEngine();
+      if (busy) throw asrError('Busy', 'The model is busy with another job.');
+      busy = true;
+      try {
+        vad ??= loadVad().catch((err) => {
+          vad = null;
+          throw err;
+        });
+        const v = await vad;
+        v.reset();
+        live = new LiveSession(e, v, port, await createRecording(), options, onUpdate);
+      } catch (err) {
+        busy = false;
+        throw err;
+      }
+    },
+
+    livePause() {
+      requireLive().pause();
+    },
+
+    liveResume() {
+      requireLive().resume();
+    },
+
+    async liveStop() {
+      const session = requireLive();
+      try {
+        return await session.stop();
+      } finally {
+        live = null;
+        busy = false;
+      }
     },
 
     async dispose() {

@@ -4,6 +4,7 @@
  * both run this exact code.
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import { withOrtLock } from './ort-lock';
 import { VAD_CONTEXT_SAMPLES, VAD_FRAME_SAMPLES } from '../../src/domain/audio/vad-segmenter';
 
 export interface OrtRuntime {
@@ -45,11 +46,11 @@ export class SileroVad {
     this.#input.copyWithin(0, VAD_FRAME_SAMPLES); // keep the last 64 samples as context
     this.#input.set(frame, VAD_CONTEXT_SAMPLES);
     const { Tensor: T } = this.#ort;
-    const out = await this.#session.run({
+    const out = await withOrtLock(() => this.#session.run({
       input: new T('float32', this.#input.slice(), [1, this.#input.length]),
       state: new T('float32', this.#state, [2, 1, 128]),
       sr: this.#sr,
-    });
+    }));
     this.#state = (out.stateN.data as Float32Array).slice();
     const p = (out.output.data as Float32Array)[0];
     out.output.dispose?.();

@@ -19,7 +19,10 @@ export interface VadOptions {
   minSilenceFrames: number;
   /** Utterances with less speech than this are dropped (coughs, clicks). */
   minSpeechFrames: number;
-  /** Audio kept before the first speech frame (onsets are soft; Whisper wants the whole word). */
+  /**
+   * Audio kept before the first speech frame: Silero fires a frame or two into a word, and
+   * Whisper wants the whole word; more than this puts silence where its training put speech.
+   */
   preRollFrames: number;
   /** Audio kept after the last speech frame. */
   postRollFrames: number;
@@ -37,7 +40,7 @@ export const DEFAULT_VAD_OPTIONS: VadOptions = {
   negThreshold: 0.35,
   minSilenceFrames: frames(0.4),
   minSpeechFrames: frames(0.25),
-  preRollFrames: frames(0.2),
+  preRollFrames: frames(0.1),
   postRollFrames: frames(0.1),
   maxUtteranceFrames: frames(25),
   cutSearchFrames: frames(3),
