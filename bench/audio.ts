@@ -74,8 +74,9 @@ function build(name: string, totalSeconds: number, silenceShare: number): string
   return out;
 }
 
-export function benchAudio(): { '60s': string; '10min': string } {
-  return { '60s': build('60s.wav', 60, 0.1), '10min': build('10min.wav', 600, 0.25) };
+export function benchAudio(): { '60s': string; '10min': string; live: string } {
+  // `live` is played by the fake microphone: utterances and pauses of 0.5–1.5 × the mean.
+  return { '60s': build('60s.wav', 60, 0.1), '10min': build('10min.wav', 600, 0.25), live: build('live-120s.wav', 120, 0.35) };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {

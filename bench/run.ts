@@ -13,6 +13,7 @@ import { ensureRandomModel, BENCH_DECODER_POSITIONS } from '../tests/fixtures/mo
 import { launch } from '../tests/e2e/browser';
 import { startServer, type TestServer } from '../tests/e2e/server';
 import { BENCH_AUDIO, benchAudio } from './audio';
+import { liveBenchmark, type LiveFigures } from './live';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SHARED = resolve(ROOT, '../shared');
@@ -261,9 +262,11 @@ async function main() {
   const only = process.env.BENCH_ONLY?.split(',');
   let scenarios = QUICK ? SCENARIOS.filter((s) => s.audio !== '10min' && s.device !== 'webgpu').map((s) => ({ ...s, runs: 1 })) : SCENARIOS;
   if (only) scenarios = scenarios.filter((s) => only.includes(`${s.model}:${s.device}:${s.audio}`));
-  benchAudio(); // make the recordings before anything is timed
+  const runLive = !only || only.includes('live');
+  const audio = benchAudio(); // make the recordings before anything is timed
   const models: Record<string, string> = {};
   for (const s of scenarios) models[modelId(s.model)] = modelDir(s.model);
+  if (runLive) models[modelId('tiny-dims')] = modelDir('tiny-dims');
   const server = await startServer(join(ROOT, 'dist'), models, {
     '/bench/': join(ROOT, '.cache/bench-dist'),
     '/bench-audio/': BENCH_AUDIO,
@@ -312,6 +315,13 @@ async function main() {
       warm_load_ratio: round(app.warm_load_s / base.warm_load_s),
     });
   }
+  await browser.close();
+  let live: LiveFigures | null = null;
+  if (runLive) {
+    process.stderr.write('[bench] live: tiny-dims q8 wasm-2t, fake microphone\n');
+    live = await liveBenchmark(server, audio.live, modelId('tiny-dims'), rendererRssMb, QUICK ? 40 : 115);
+    log(JSON.stringify(live));
+  }
   const meta = {
     date: new Date().toISOString(),
     commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim(),
@@ -326,7 +336,6 @@ async function main() {
     quick: QUICK,
     seconds: round((Date.now() - started) / 1000, 0),
   };
-  await browser.close();
   await server.close();
 
   const columns = ['model', 'dtype', 'device', 'audio', 'runs', 'app_rtf', 'baseline_rtf', 'rtf_ratio', 'overhead_ratio', 'baseline_overhead_ratio', 'app_encoder_ms_per_window', 'baseline_encoder_ms_per_window', 'app_decoder_ms_per_token', 'baseline_decoder_ms_per_token', 'app_windows', 'baseline_windows', 'app_tokens', 'baseline_tokens', 'longest_main_thread_task_ms', 'baseline_longest_main_thread_task_ms', 'main_thread_tasks_over_50ms', 'peak_memory_mb', 'baseline_peak_memory_mb', 'memory_ratio', 'cold_load_s', 'baseline_cold_load_s', 'warm_load_s', 'baseline_warm_load_s', 'warm_load_ratio'] as const;
@@ -340,11 +349,25 @@ async function main() {
     `| ${columns.map(() => '---').join(' | ')} |`,
     ...rows.map((r) => `| ${columns.map((c) => String((r as Record<string, unknown>)[c] ?? '')).join(' | ')} |`),
     '',
+    ...(live
+      ? [
+          '## Live (microphone)',
+          '',
+          'A session through the fake microphone (bench audio `live-120s.wav`: utterances with pauses), tiny-dims q8 random-weight model, WASM 2 threads, app defaults (earlier text as prompt). Latency: from an utterance\'s last speech frame reaching the worker to its final text. Capture CPU: the worklet\'s resampler (timed in Node on 48 kHz input in 128-sample blocks) plus the VAD runs in the worker, as a share of one core per second of audio. RSS: the renderer at 5 s and at the end of the session.',
+          '',
+          `| ${Object.keys(live).join(' | ')} |`,
+          `| ${Object.keys(live).map(() => '---').join(' | ')} |`,
+          `| ${Object.values(live).join(' | ')} |`,
+          '',
+        ]
+      : []),
   ].join('\n');
   const dir = join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, QUICK ? 'quick.json' : 'latest.json'), JSON.stringify({ ...meta, rows }, null, 2) + '\n');
-  writeFileSync(join(dir, QUICK ? 'quick.md' : 'latest.md'), md);
+  // Partial runs (quick, or picked scenarios) never overwrite the full results.
+  const name = QUICK ? 'quick' : only ? 'partial' : 'latest';
+  writeFileSync(join(dir, `${name}.json`), JSON.stringify({ ...meta, rows, live }, null, 2) + '\n');
+  writeFileSync(join(dir, `${name}.md`), md);
   console.log(md);
   const brief = ['model', 'dtype', 'device', 'audio', 'app_rtf', 'baseline_rtf', 'rtf_ratio', 'overhead_ratio', 'longest_main_thread_task_ms', 'peak_memory_mb', 'memory_ratio', 'warm_load_s'] as const;
   console.table(rows.map((r) => Object.fromEntries(brief.map((c) => [c, (r as Record<string, unknown>)[c]]))));

@@ -35,6 +35,16 @@ export class LiveRecorder {
 
   constructor(transcriber: Transcriber) {
     this.#transcriber = transcriber;
+    transcriber.onCrash = () => void this.#abandon();
+  }
+
+  /** The worker is gone: release the microphone; the text on screen stays. */
+  async #abandon() {
+    const mic = this.#mic;
+    this.#mic = null;
+    this.levelDb = -100;
+    this.status = 'idle';
+    await mic?.close();
   }
 
   get active() {

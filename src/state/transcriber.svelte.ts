@@ -50,12 +50,17 @@ export class Transcriber {
   #jobId = 0;
   #ticker: ReturnType<typeof setInterval> | null = null;
 
+  /** Called when the worker dies (a live session must let go of the microphone). */
+  onCrash: (() => void) | null = null;
+
   constructor() {
     this.#client = new AsrClient(() => {
       // The worker died (and was restarted empty): say so, keep the text we have.
       this.loaded = null;
       this.#loadedRequest = null;
+      this.live = null;
       this.#fail({ key: 'errWorkerCrashed' });
+      this.onCrash?.();
     });
   }
 
@@ -202,13 +207,16 @@ export class Transcriber {
   async startLive(request: LoadRequest, port: MessagePort, options: LiveOptions, name: string): Promise<boolean> {
     if (this.busy) return false;
     if (!(await this.load(request))) return false;
+    // Updates may overtake liveStart's reply (they travel on their own channel): hold them
+    // until the session is set up here.
+    let early: LiveUpdate[] | null = [];
+    const apply = (u: LiveUpdate) => {
+      if (u.finals.length) this.segments = [...this.segments, ...u.finals];
+      this.live = u.live;
+      this.duration = this.processedSeconds = u.seconds;
+    };
     try {
-      await this.#client.liveStart(port, options, (u) => {
-        if (this.status !== 'recording') return;
-        if (u.finals.length) this.segments = [...this.segments, ...u.finals];
-        this.live = u.live;
-        this.duration = this.processedSeconds = u.seconds;
-      });
+      await this.#client.liveStart(port, options, (u) => (early ? early.push(u) : this.status === 'recording' && apply(u)));
     } catch (err) {
       if ((err as Error).name !== 'WorkerCrashed') this.#fail({ message: (err as Error).message });
       return false;
@@ -227,6 +235,8 @@ export class Transcriber {
     this.status = 'recording';
     this.phase = null;
     this.#startTicker();
+    for (const u of early) apply(u);
+    early = null;
     return true;
   }
 

@@ -104,7 +104,7 @@ function boundaryDuplicates(finals: SegmentOut[], reference: string): string[] {
 
 const RUNS = [
   { device: 'wasm' as const, dtype: 'q8', clips: 12 },
-  // Software WebGPU (SwiftShader) is ~50× slower than a GPU: a short session.
+  // Software WebGPU (SwiftShader) is far slower than a GPU: a short session.
   { device: 'webgpu' as const, dtype: 'fp32', clips: 3 },
 ];
 
@@ -146,10 +146,14 @@ describe.skipIf(!memorizedPresent || !haveChromium() || !have('sox')).each(RUNS)
     expect(await page.getAttribute('[data-testid=status]', 'data-state'), diag).toBe('done');
     const liveWer = wer([{ reference, hypothesis: live.segments.map((s) => s.text).join(' ') }]);
 
-    // Streaming: tentative text was shown, settled, and settled text never changed.
+    // Streaming: settled text never changed; tentative text was shown and then settled. On
+    // SwiftShader (software WebGPU) one pass takes longer than a whole clip, so utterances end
+    // before any pass shows text: there only the finals can be checked.
     const { utterancesWithStableText, tentativeSeen } = checkStableNeverChanges(live.observations, live.segments);
-    expect(tentativeSeen, diag).toBe(true);
-    expect(utterancesWithStableText, diag).toBeGreaterThanOrEqual(1);
+    if (device === 'wasm') {
+      expect(tentativeSeen, diag).toBe(true);
+      expect(utterancesWithStableText, diag).toBeGreaterThanOrEqual(Math.ceil(clips.length / 2));
+    }
     expect(boundaryDuplicates(live.segments, reference), diag).toEqual([]);
     // One utterance per clip, in order, on the session clock.
     expect(live.segments.length, diag).toBe(clips.length);
@@ -184,6 +188,9 @@ describe.skipIf(!memorizedPresent || !haveChromium() || !have('sox')).each(RUNS)
       for (const c of clips) pairs.push({ reference: c.reference, hypothesis: (await transcribe(page, c.file)).segments.map((s) => s.text).join(' ') });
       perClipWer = wer(pairs);
     }
+    console.log(
+      `[live] ${device}/${dtype} ${clips.length} clips, ${utterancesWithStableText} with settled text before their end, tentative seen: ${tentativeSeen}`,
+    );
     console.log(
       `[live] ${device}/${dtype} ${clips.length} clips, ${recSeconds.toFixed(2)} s: live WER ${(liveWer * 100).toFixed(1)} %, ` +
         `file path on the same audio ${(fileWer * 100).toFixed(1)} %, file path clip by clip ${(perClipWer * 100).toFixed(1)} %, ` +

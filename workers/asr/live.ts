@@ -47,6 +47,7 @@ export class LiveSession {
   readonly #onUpdate: (u: LiveUpdate) => void;
   readonly #segmenter = new VadSegmenter();
   readonly #userPrompt: number[];
+  readonly #vadSecondsAtStart: number;
   #history: number[] = [];
 
   /** Incoming audio not yet through the VAD, and the remainder of a partial frame. */
@@ -88,6 +89,7 @@ export class LiveSession {
     this.#recording = recording;
     this.#options = options;
     this.#onUpdate = onUpdate;
+    this.#vadSecondsAtStart = vad.runSeconds;
     this.#userPrompt = engine.encodePrompt(options.prompt).slice(0, MAX_PROMPT_TOKENS);
     this.#ended = new Promise((r) => (this.#resolveEnded = r));
     port.onmessage = (e: MessageEvent<{ type: 'frame'; samples: Float32Array } | { type: 'end' }>) => {
@@ -122,9 +124,7 @@ export class LiveSession {
         let at = 0;
         for (; at + VAD_FRAME_SAMPLES <= audio.length; at += VAD_FRAME_SAMPLES) {
           const frame = audio.slice(at, at + VAD_FRAME_SAMPLES);
-          const t0 = performance.now();
           const p = await this.#vad.probability(frame);
-          this.#stats.vadSeconds += (performance.now() - t0) / 1000;
           this.#frames.push(frame);
           this.#arrivals.push(performance.now());
           this.#handle(this.#segmenter.push(p));
@@ -269,9 +269,7 @@ export class LiveSession {
       live: u
         ? { start: u.start * FRAME_S, stable: this.#engine.decode(u.stable), tentative: this.#engine.decode(u.tentative) }
         : null,
-      speaking: u !== null,
       seconds: this.seconds,
-      pendingFinals: this.#finals.length + (this.#decoding && !u ? 1 : 0),
     };
     this.#onUpdate(update);
   }
@@ -306,6 +304,7 @@ export class LiveSession {
     this.#schedule();
     await this.#idle();
     this.#port.close();
+    this.#stats.vadSeconds = this.#vad.runSeconds - this.#vadSecondsAtStart;
     const recording = await this.#recording.finish();
     if (this.#error) throw this.#error;
     return { segments: [...this.#segments], recording, seconds: this.seconds, stats: this.#stats, storedOn: this.#recording.kind };

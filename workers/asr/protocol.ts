@@ -110,11 +110,8 @@ export interface LiveUpdate {
   finals: Segment[];
   /** The utterance being spoken: settled text and the tentative rest. */
   live: { start: number; stable: string; tentative: string } | null;
-  speaking: boolean;
   /** Seconds recorded so far. */
   seconds: number;
-  /** Utterances that ended and still wait for their final text. */
-  pendingFinals: number;
 }
 
 export interface LiveStats {
@@ -124,7 +121,7 @@ export interface LiveStats {
   cancelledPasses: number;
   /** Per utterance: seconds from its last speech frame reaching the worker to its final text. */
   latencies: number[];
-  /** Wall time in the VAD and in Whisper decodes (for the benchmark's live figures). */
+  /** Seconds inside VAD runs, and wall time of Whisper decodes (for the benchmark's live figures). */
   vadSeconds: number;
   decodeSeconds: number;
 }

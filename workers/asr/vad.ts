@@ -19,6 +19,8 @@ export class SileroVad {
   readonly #ort: OrtRuntime;
   readonly #sr: Tensor;
   #state = new Float32Array(STATE_SIZE);
+  /** Seconds spent inside the model's runs (not waiting for the runtime), for the benchmark. */
+  runSeconds = 0;
   /** The previous frame's last 64 samples followed by the new frame: the model's [1, 576] input. */
   readonly #input = new Float32Array(VAD_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES);
 
@@ -46,11 +48,19 @@ export class SileroVad {
     this.#input.copyWithin(0, VAD_FRAME_SAMPLES); // keep the last 64 samples as context
     this.#input.set(frame, VAD_CONTEXT_SAMPLES);
     const { Tensor: T } = this.#ort;
-    const out = await withOrtLock(() => this.#session.run({
+    const feeds = {
       input: new T('float32', this.#input.slice(), [1, this.#input.length]),
       state: new T('float32', this.#state, [2, 1, 128]),
       sr: this.#sr,
-    }));
+    };
+    const out = await withOrtLock(async () => {
+      const t0 = performance.now();
+      try {
+        return await this.#session.run(feeds);
+      } finally {
+        this.runSeconds += (performance.now() - t0) / 1000;
+      }
+    });
     this.#state = (out.stateN.data as Float32Array).slice();
     const p = (out.output.data as Float32Array)[0];
     out.output.dispose?.();

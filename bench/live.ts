@@ -1,0 +1,100 @@
+/**
+ * The live figures: a session through the fake microphone (bench audio `live`, utterances with
+ * pauses) on the tiny-dimension random-weight model, WASM, 2 threads, with the app's defaults
+ * (earlier text as prompt). Reported:
+ *  - seconds from the end of each utterance (its last speech frame reaching the worker) to its
+ *    final text on screen: median and 90th percentile;
+ *  - CPU share of the capture path: the worklet's resampler (timed here in Node, same V8, on
+ *    48 kHz input in 128-sample blocks, the audio thread's workload) and the VAD's runs (timed in
+ *    the worker);
+ *  - renderer memory (RSS) at the start and end of the session and its slope.
+ */
+import type { Browser } from 'playwright-core';
+import { Resampler } from '../src/domain/audio/resample';
+import type { LiveStats } from '../workers/asr/protocol';
+import { launch } from '../tests/e2e/browser';
+import type { TestServer } from '../tests/e2e/server';
+
+export interface LiveFigures {
+  model: string;
+  device: string;
+  session_s: number;
+  utterances: number;
+  final_latency_median_s: number;
+  final_latency_p90_s: number;
+  passes: number;
+  cancelled_passes: number;
+  capture_cpu_percent: number;
+  resampler_cpu_percent: number;
+  vad_cpu_percent: number;
+  rss_start_mb: number;
+  rss_end_mb: number;
+  rss_slope_mb_per_min: number;
+}
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+};
+
+/** CPU share of the worklet's work: resample 60 s of 48 kHz audio in 128-sample blocks. */
+function resamplerShare(): number {
+  const rate = 48_000;
+  const input = new Float32Array(rate * 60);
+  for (let i = 0; i < input.length; i++) input[i] = 0.3 * Math.sin((2 * Math.PI * 440 * i) / rate) + 0.05 * Math.sin(i * 0.37);
+  const shares: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const r = new Resampler(rate, 16_000);
+    const t0 = performance.now();
+    for (let i = 0; i < input.length; i += 128) r.process(input.subarray(i, i + 128));
+    shares.push((performance.now() - t0) / 1000 / 60);
+  }
+  return quantile(shares, 0.5);
+}
+
+export async function liveBenchmark(server: TestServer, file: string, modelId: string, rssMb: () => number, seconds: number): Promise<LiveFigures> {
+  const browser: Browser = await launch({ fakeMicWav: file });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/?models=${encodeURIComponent(`${server.url}/models`)}&model=${modelId}&threads=2`);
+    await page.selectOption('[data-testid=device-select]', 'wasm');
+    await page.selectOption('[data-testid=dtype-select]', 'q8');
+    await page.selectOption('[data-testid=language-select]', 'en');
+    await page.click('[data-testid=load-model]');
+    await page.waitForFunction(() => /Ready/.test(document.querySelector('[data-testid=status]')?.textContent ?? ''), null, { timeout: 600_000 });
+    await page.click('[data-testid=record]');
+    await page.waitForSelector('[data-testid=live-panel][data-live=recording]', { timeout: 60_000 });
+    const clock = async () => Number(await page.getAttribute('[data-testid=live-elapsed]', 'data-seconds'));
+    while ((await clock()) < 5) await page.waitForTimeout(200);
+    const rssStart = rssMb();
+    const clockStart = await clock();
+    while ((await clock()) < seconds) await page.waitForTimeout(500);
+    const rssEnd = rssMb();
+    const clockEnd = await clock();
+    await page.click('[data-testid=stop]');
+    await page.waitForSelector('[data-testid=recording-kept]', { timeout: 120_000 });
+    const stats = JSON.parse((await page.getAttribute('[data-testid=status]', 'data-live-stats')) ?? 'null') as LiveStats | null;
+    if (!stats) throw new Error('live session gave no figures');
+    const session = Number(await page.getAttribute('[data-testid=recording-kept]', 'data-seconds'));
+    const resampler = resamplerShare();
+    const vad = stats.vadSeconds / session;
+    return {
+      model: modelId,
+      device: 'wasm-2t',
+      session_s: Math.round(session * 10) / 10,
+      utterances: stats.utterances,
+      final_latency_median_s: Math.round(quantile(stats.latencies, 0.5) * 1000) / 1000,
+      final_latency_p90_s: Math.round(quantile(stats.latencies, 0.9) * 1000) / 1000,
+      passes: stats.passes,
+      cancelled_passes: stats.cancelledPasses,
+      capture_cpu_percent: Math.round((resampler + vad) * 1000) / 10,
+      resampler_cpu_percent: Math.round(resampler * 1000) / 10,
+      vad_cpu_percent: Math.round(vad * 1000) / 10,
+      rss_start_mb: Math.round(rssStart),
+      rss_end_mb: Math.round(rssEnd),
+      rss_slope_mb_per_min: Math.round(((rssEnd - rssStart) / ((clockEnd - clockStart) / 60)) * 10) / 10,
+    };
+  } finally {
+    await browser.close();
+  }
+}
