@@ -23,6 +23,9 @@ export interface LiveFigures {
   final_latency_median_s: number;
   final_latency_p90_s: number;
   passes: number;
+  pass_median_s: number;
+  finals_from_passes: number;
+  final_decodes: number;
   cancelled_passes: number;
   capture_cpu_percent: number;
   resampler_cpu_percent: number;
@@ -86,6 +89,9 @@ export async function liveBenchmark(server: TestServer, file: string, modelId: s
       final_latency_median_s: Math.round(quantile(stats.latencies, 0.5) * 1000) / 1000,
       final_latency_p90_s: Math.round(quantile(stats.latencies, 0.9) * 1000) / 1000,
       passes: stats.passes,
+      pass_median_s: Math.round(quantile(stats.passSeconds, 0.5) * 1000) / 1000,
+      finals_from_passes: stats.finalsFromPasses,
+      final_decodes: stats.finalPasses,
       cancelled_passes: stats.cancelledPasses,
       capture_cpu_percent: Math.round((resampler + vad) * 1000) / 10,
       resampler_cpu_percent: Math.round(resampler * 1000) / 10,

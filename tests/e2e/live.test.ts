@@ -196,6 +196,10 @@ describe.skipIf(!memorizedPresent || !haveChromium() || !have('sox')).each(RUNS)
         `file path on the same audio ${(fileWer * 100).toFixed(1)} %, file path clip by clip ${(perClipWer * 100).toFixed(1)} %, ` +
         `envelope match ${match.toFixed(3)}, stats ${await page.getAttribute('[data-testid=status]', 'data-live-stats')}`,
     );
+    if (live.segments.length === clips.length) {
+      const misses = clips.map((c, i) => ({ reference: c.reference, live: live.segments[i].text.trim() })).filter((p) => wer([{ reference: p.reference, hypothesis: p.live }]) > 0);
+      console.log(`[live] ${device}: utterances with errors: ${JSON.stringify(misses)}`);
+    }
     expect(liveWer, diag).toBeLessThanOrEqual(fileWer + 0.05);
     expect(liveWer, diag).toBeLessThanOrEqual(perClipWer + 0.05);
   });

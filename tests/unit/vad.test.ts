@@ -26,9 +26,9 @@ describe('VadSegmenter', () => {
     const probs = [0, 0, 0, 0, 0.9, 0.9, 0.9, 0.1, 0.2, 0.9, 0.9, ...Array(8).fill(0.05), 0.95, 0.95, 0.95, 0.95, ...Array(6).fill(0)];
     const e = ends(run(probs, opts));
     expect(e).toEqual([
-      { type: 'end', start: 2, end: 12, forced: false },
+      { type: 'end', start: 2, end: 12, speechEnd: 11, forced: false },
       // Pre-roll never reaches back into the previous utterance.
-      { type: 'end', start: 17, end: 24, forced: false },
+      { type: 'end', start: 17, end: 24, speechEnd: 23, forced: false },
     ]);
   });
 
@@ -41,14 +41,14 @@ describe('VadSegmenter', () => {
   it('cuts an over-long utterance at its quietest recent frame and carries on', () => {
     const probs = Array.from({ length: 60 }, (_, i) => (i === 25 ? 0.4 : 0.9));
     const e = ends(run(probs, { ...opts, maxUtteranceFrames: 30 }));
-    expect(e[0]).toEqual({ type: 'end', start: 0, end: 26, forced: true });
+    expect(e[0]).toEqual({ type: 'end', start: 0, end: 26, speechEnd: 26, forced: true });
     expect(e[1].start).toBe(26);
     for (const u of e) expect(u.end - u.start).toBeLessThanOrEqual(30);
   });
 
   it('ends the open utterance on flush (pause, stop)', () => {
     const e = ends(run([0.9, 0.9, 0.9, 0.9], opts));
-    expect(e).toEqual([{ type: 'end', start: 0, end: 4, forced: false }]);
+    expect(e).toEqual([{ type: 'end', start: 0, end: 4, speechEnd: 4, forced: false }]);
   });
 });
 

@@ -150,8 +150,12 @@ export class WhisperEngine {
     return input_features as Tensor;
   }
 
+  /** Whether the model has run at least once (the first run pays for allocations/compilation). */
+  warm = false;
+
   /** Encoder output for one window, so language ID and decoding share one encoder run. */
   async #encode(features: Tensor): Promise<Tensor> {
+    this.warm = true;
     // transformers.js has no public "encode only" for Whisper; this is the step generate() itself runs.
     const model = this.#w.model as unknown as {
       _prepare_encoder_decoder_kwargs_for_generation(a: unknown): Promise<{ encoder_outputs: Tensor }>;

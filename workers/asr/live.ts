@@ -12,8 +12,13 @@ import type { LiveOptions, LiveResult, LiveStats, LiveUpdate } from './protocol'
 import type { Recording } from './recording';
 import type { SileroVad } from './vad';
 
-/** Re-decode the growing utterance once this much new audio has come (~1 s). */
+/** Re-decode the growing utterance once this much new audio has come (~1 s)… */
 const PASS_EVERY_FRAMES = Math.round(WHISPER_SAMPLE_RATE_HZ / VAD_FRAME_SAMPLES);
+/**
+ * …or, where a pass takes longer than that, once 1.5 passes' worth: then the decoder is idle
+ * for part of every cycle, so the pass at the end of speech seldom waits for one in flight.
+ */
+const PASS_SPACING = 1.5;
 const FRAME_S = VAD_FRAME_SAMPLES / WHISPER_SAMPLE_RATE_HZ;
 /** How long stop waits for the worklet's last frames before finishing without them. */
 const END_TIMEOUT_MS = 1_000;
@@ -28,14 +33,22 @@ interface Utterance {
   /** Frame count when the last pass started. */
   passedAt: number;
   language: string | null;
+  /** The last finished pass: the audio it saw ended at frame `upTo`. */
+  covered: { upTo: number; ids: number[] } | null;
+  /** Set when the VAD has ended the utterance. */
+  ended: { end: number; speechArrivedAt: number; finalFromPass: boolean } | null;
 }
 
 interface PendingFinal {
   utterance: Utterance;
   audio: Float32Array;
-  end: number;
-  /** Worker clock when the last speech frame arrived (latency is measured from it). */
-  speechArrivedAt: number;
+}
+
+function concat(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 export class LiveSession {
@@ -51,20 +64,28 @@ export class LiveSession {
   #history: number[] = [];
 
   /** Incoming audio not yet through the VAD, and the remainder of a partial frame. */
-  #queue: Float32Array[] = [];
+  #queue: { samples: Float32Array; at: number }[] = [];
   #carry = new Float32Array(0);
   #draining = false;
   /** Recent frames: from the current utterance's start (or the pre-roll) to now. */
   #frames: Float32Array[] = [];
   #firstFrame = 0;
-  /** Arrival time of each recent frame, same indexing as #frames. */
+  /** When each recent frame reached this worker (same indexing as #frames): latency is measured from it. */
   #arrivals: number[] = [];
 
   #current: Utterance | null = null;
+  /** Ended utterances that need a decode of their exact audio. */
   #finals: PendingFinal[] = [];
+  /** Final results waiting for earlier utterances (finals are shown in order). */
+  #ready = new Map<number, { segment: Segment; ids: number[] } | null>();
+  #nextToShow = 1;
   #nextId = 1;
   #decoding = false;
-  #cancelPassOf = 0;
+  #inFlight: { pass: number; utterance: Utterance; upTo: number } | null = null;
+  #passes = 0;
+  #cancelPass = 0;
+  /** Duration of the last pass, in frames of audio time. */
+  #passFrames = 0;
   #paused = false;
   #stopped = false;
   #ended: Promise<void>;
@@ -73,7 +94,7 @@ export class LiveSession {
   #error: Error | null = null;
 
   readonly #segments: Segment[] = [];
-  readonly #stats: LiveStats = { utterances: 0, passes: 0, finalPasses: 0, cancelledPasses: 0, latencies: [], vadSeconds: 0, decodeSeconds: 0 };
+  readonly #stats: LiveStats = { utterances: 0, passes: 0, finalPasses: 0, finalsFromPasses: 0, cancelledPasses: 0, latencies: [], passSeconds: [], vadSeconds: 0, decodeSeconds: 0 };
 
   constructor(
     engine: WhisperEngine,
@@ -92,10 +113,13 @@ export class LiveSession {
     this.#vadSecondsAtStart = vad.runSeconds;
     this.#userPrompt = engine.encodePrompt(options.prompt).slice(0, MAX_PROMPT_TOKENS);
     this.#ended = new Promise((r) => (this.#resolveEnded = r));
+    // A model's first run costs several passes (WASM allocations, WebGPU shaders): pay it while
+    // the person starts speaking, not in the first utterance's final text. Frames queue meanwhile.
+    if (!engine.warm) void this.#run(() => engine.warmUp());
     port.onmessage = (e: MessageEvent<{ type: 'frame'; samples: Float32Array } | { type: 'end' }>) => {
       if (e.data.type === 'frame') {
         if (this.#paused || this.#stopped) return;
-        this.#queue.push(e.data.samples);
+        this.#queue.push({ samples: e.data.samples, at: performance.now() });
         void this.#drain();
       } else if (e.data.type === 'end') {
         this.#resolveEnded();
@@ -107,29 +131,32 @@ export class LiveSession {
     return this.#recording.samples / WHISPER_SAMPLE_RATE_HZ;
   }
 
-  /** Run VAD over queued audio, frame by frame, in order; then see whether to decode. */
+  /** Run VAD over queued audio, all queued frames at once, in order; then see whether to decode. */
   async #drain() {
     if (this.#draining) return;
     this.#draining = true;
     try {
       while (this.#queue.length) {
-        const chunk = this.#queue.shift()!;
-        this.#recording.append(chunk);
-        let audio = chunk;
-        if (this.#carry.length) {
-          audio = new Float32Array(this.#carry.length + chunk.length);
-          audio.set(this.#carry);
-          audio.set(chunk, this.#carry.length);
+        const chunks = this.#queue.splice(0);
+        const frames: Float32Array[] = [];
+        const arrivals: number[] = [];
+        for (const chunk of chunks) {
+          this.#recording.append(chunk.samples);
+          const audio = this.#carry.length ? concat(this.#carry, chunk.samples) : chunk.samples;
+          let at = 0;
+          for (; at + VAD_FRAME_SAMPLES <= audio.length; at += VAD_FRAME_SAMPLES) {
+            frames.push(audio.slice(at, at + VAD_FRAME_SAMPLES));
+            arrivals.push(chunk.at);
+          }
+          this.#carry = audio.slice(at);
         }
-        let at = 0;
-        for (; at + VAD_FRAME_SAMPLES <= audio.length; at += VAD_FRAME_SAMPLES) {
-          const frame = audio.slice(at, at + VAD_FRAME_SAMPLES);
-          const p = await this.#vad.probability(frame);
+        const probabilities = await this.#vad.probabilities(frames);
+        frames.forEach((frame, i) => {
           this.#frames.push(frame);
-          this.#arrivals.push(performance.now());
-          this.#handle(this.#segmenter.push(p));
-        }
-        this.#carry = audio.slice(at);
+          this.#arrivals.push(arrivals[i]);
+          this.#handle(this.#segmenter.push(probabilities[i]));
+          this.#onSilenceStart();
+        });
       }
     } catch (err) {
       this.#error = err as Error;
@@ -142,20 +169,16 @@ export class LiveSession {
   #handle(events: VadEvent[]) {
     for (const e of events) {
       if (e.type === 'start') {
-        this.#current = { id: this.#nextId++, start: e.start, stable: [], lastPass: null, tentative: [], passedAt: e.start, language: null };
-      } else if (e.type === 'end' || e.type === 'discard') {
+        this.#current = { id: this.#nextId++, start: e.start, stable: [], lastPass: null, tentative: [], passedAt: e.start, language: null, covered: null, ended: null };
+      } else if (this.#current) {
         const u = this.#current;
         this.#current = null;
-        if (u && this.#decoding) this.#cancelPassOf = u.id; // the final starts within one decoder step
-        if (u && e.type === 'end') {
-          const speechFrame = Math.max(e.start, e.end - 1 - this.#segmenter.options.postRollFrames);
-          this.#finals.push({
-            utterance: u,
-            audio: this.#audio(e.start, e.end),
-            end: e.end,
-            speechArrivedAt: this.#arrivals[speechFrame - this.#firstFrame] ?? performance.now(),
-          });
+        if (e.type === 'discard') {
+          if (this.#inFlight?.utterance === u) this.#cancelPass = this.#inFlight.pass;
+          this.#show(u.id, null);
+        } else {
           this.#stats.utterances++;
+          this.#end(u, e);
         }
       }
     }
@@ -168,6 +191,37 @@ export class LiveSession {
       this.#firstFrame += drop;
     }
     if (events.length) this.#emit();
+  }
+
+  /**
+   * Silence just began: a pass in flight on audio that ends before the speech did would only
+   * delay the pass that hears it all (and is likely to be the final), so it is cancelled.
+   */
+  #onSilenceStart() {
+    const u = this.#current;
+    const f = this.#inFlight;
+    if (u && f && f.utterance === u && this.#segmenter.silenceRun === 1 && f.upTo < this.#segmenter.speechEnd) this.#cancelPass = f.pass;
+  }
+
+  /**
+   * The VAD ended an utterance. A pass that already heard all of it (speech and post-roll: it
+   * ran during the trailing silence, see #schedule) gives the final text with no further decoding; otherwise the
+   * utterance's exact audio is decoded once more. A forced cut always decodes: a pass may have
+   * heard the start of the next utterance.
+   */
+  #end(u: Utterance, e: Extract<VadEvent, { type: 'end' }>) {
+    const speechFrame = Math.max(e.start, e.speechEnd - 1);
+    u.ended = { end: e.end, speechArrivedAt: this.#arrivals[speechFrame - this.#firstFrame] ?? performance.now(), finalFromPass: false };
+    const inFlight = this.#inFlight?.utterance === u ? this.#inFlight : null;
+    if (!e.forced && u.covered && u.covered.upTo >= e.end) {
+      this.#stats.finalsFromPasses++;
+      this.#finish(u, u.covered.ids);
+    } else if (!e.forced && inFlight && inFlight.upTo >= e.end) {
+      u.ended.finalFromPass = true; // that pass finishes it
+    } else {
+      if (inFlight) this.#cancelPass = inFlight.pass; // the final starts within one decoder step
+      this.#finals.push({ utterance: u, audio: this.#audio(e.start, e.end) });
+    }
   }
 
   #audio(start: number, end: number): Float32Array {
@@ -183,7 +237,11 @@ export class LiveSession {
     return [...this.#userPrompt, ...(room > 0 && this.#options.context ? this.#history.slice(-room) : [])];
   }
 
-  /** One decode at a time: finals first (in order), else a pass on the growing utterance. */
+  /**
+   * One decode at a time: finals first (in order), else a pass on the growing utterance — once
+   * a second of new audio has come, and at once when silence begins after speech no pass has
+   * heard yet (that pass usually becomes the final: the end-of-utterance wait hides its cost).
+   */
   #schedule() {
     if (this.#decoding || this.#error) {
       if (!this.#decoding) this.#notifyIdle();
@@ -195,9 +253,15 @@ export class LiveSession {
       return;
     }
     const u = this.#current;
-    if (u && !this.#stopped && this.#segmenter.frame - u.passedAt >= PASS_EVERY_FRAMES) {
-      void this.#run(() => this.#pass(u));
-      return;
+    if (u && !this.#stopped) {
+      const due = this.#segmenter.frame - u.passedAt >= Math.max(PASS_EVERY_FRAMES, PASS_SPACING * this.#passFrames);
+      // The pass that may become final hears the speech and the post-roll after it, as a final would.
+      const tail = this.#segmenter.options.postRollFrames;
+      const unheardSpeech = this.#segmenter.silenceRun >= tail && (u.covered?.upTo ?? -1) < this.#segmenter.speechEnd + tail;
+      if (due || unheardSpeech) {
+        void this.#run(() => this.#pass(u));
+        return;
+      }
     }
     this.#notifyIdle();
   }
@@ -217,20 +281,39 @@ export class LiveSession {
   }
 
   async #pass(u: Utterance) {
-    u.passedAt = this.#segmenter.frame;
-    const audio = this.#audio(u.start, this.#segmenter.frame);
-    const r = await this.#engine.decodeUtterance(audio, {
-      language: u.language ?? this.#options.language,
-      task: this.#options.task,
-      promptIds: this.#prompt(),
-      forcedIds: u.stable,
-      isCancelled: () => this.#cancelPassOf === u.id,
-    });
-    if (r.cancelled || this.#current !== u) {
+    const upTo = this.#segmenter.frame;
+    const pass = ++this.#passes;
+    u.passedAt = upTo;
+    this.#inFlight = { pass, utterance: u, upTo };
+    const t0 = performance.now();
+    let r: Awaited<ReturnType<WhisperEngine['decodeUtterance']>>;
+    try {
+      r = await this.#engine.decodeUtterance(this.#audio(u.start, upTo), {
+        language: u.language ?? this.#options.language,
+        task: this.#options.task,
+        promptIds: this.#prompt(),
+        forcedIds: u.stable,
+        isCancelled: () => this.#cancelPass === pass,
+      });
+    } finally {
+      this.#inFlight = null;
+    }
+    if (r.cancelled) {
       this.#stats.cancelledPasses++;
       return;
     }
+    const seconds = (performance.now() - t0) / 1000;
+    this.#passFrames = seconds / FRAME_S;
+    this.#stats.passSeconds.push(seconds);
     this.#stats.passes++;
+    u.covered = { upTo, ids: r.ids };
+    if (u.ended) {
+      if (u.ended.finalFromPass) {
+        this.#stats.finalsFromPasses++;
+        this.#finish(u, r.ids);
+      }
+      return;
+    }
     if (u.lastPass) {
       const k = agreedLength(u.lastPass, r.ids, (ids) => this.#engine.decode(ids));
       if (k > u.stable.length) u.stable = r.ids.slice(0, k);
@@ -252,14 +335,29 @@ export class LiveSession {
       isCancelled: () => false,
     });
     this.#stats.finalPasses++;
-    const text = this.#engine.decode(r.ids);
-    if (text.trim()) {
-      this.#segments.push({ start: u.start * FRAME_S, end: f.end * FRAME_S, text });
+    this.#finish(u, r.ids);
+  }
+
+  #finish(u: Utterance, ids: number[]) {
+    const text = this.#engine.decode(ids);
+    this.#stats.latencies.push((performance.now() - u.ended!.speechArrivedAt) / 1000);
+    this.#show(u.id, text.trim() ? { start: u.start * FRAME_S, end: u.ended!.end * FRAME_S, text } : null, ids);
+  }
+
+  /** Record a final result (null: nothing said) and show all that are next in order. */
+  #show(id: number, segment: Segment | null, ids: number[] = []) {
+    this.#ready.set(id, segment && { segment, ids });
+    const shown: Segment[] = [];
+    while (this.#ready.has(this.#nextToShow)) {
+      const r = this.#ready.get(this.#nextToShow);
+      this.#ready.delete(this.#nextToShow++);
+      if (!r) continue;
+      this.#segments.push(r.segment);
+      shown.push(r.segment);
       this.#history.push(...r.ids);
       if (this.#history.length > MAX_PROMPT_TOKENS) this.#history = this.#history.slice(-MAX_PROMPT_TOKENS);
     }
-    this.#stats.latencies.push((performance.now() - f.speechArrivedAt) / 1000);
-    this.#emit(text.trim() ? [this.#segments[this.#segments.length - 1]] : []);
+    if (shown.length) this.#emit(shown);
   }
 
   #emit(finals: Segment[] = []) {

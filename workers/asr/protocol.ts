@@ -117,10 +117,14 @@ export interface LiveUpdate {
 export interface LiveStats {
   utterances: number;
   passes: number;
+  /** Finals that needed their own decode, and finals taken from a pass that had heard it all. */
   finalPasses: number;
+  finalsFromPasses: number;
   cancelledPasses: number;
   /** Per utterance: seconds from its last speech frame reaching the worker to its final text. */
   latencies: number[];
+  /** Wall time of each finished pass. */
+  passSeconds: number[];
   /** Seconds inside VAD runs, and wall time of Whisper decodes (for the benchmark's live figures). */
   vadSeconds: number;
   decodeSeconds: number;

@@ -44,28 +44,41 @@ export class SileroVad {
 
   /** Speech probability of one 512-sample frame (16 kHz). Frames must come in order. */
   async probability(frame: Float32Array): Promise<number> {
-    if (frame.length !== VAD_FRAME_SAMPLES) throw new RangeError(`VAD frames are ${VAD_FRAME_SAMPLES} samples, got ${frame.length}`);
-    this.#input.copyWithin(0, VAD_FRAME_SAMPLES); // keep the last 64 samples as context
-    this.#input.set(frame, VAD_CONTEXT_SAMPLES);
-    const { Tensor: T } = this.#ort;
-    const feeds = {
-      input: new T('float32', this.#input.slice(), [1, this.#input.length]),
-      state: new T('float32', this.#state, [2, 1, 128]),
-      sr: this.#sr,
-    };
-    const out = await withOrtLock(async () => {
+    return (await this.probabilities([frame]))[0];
+  }
+
+  /**
+   * Probabilities of consecutive frames, holding the runtime once for all of them: frames that
+   * queued up while Whisper ran are cleared in one go, instead of one per decoder step (which is
+   * slower than real time and left the VAD — and every utterance end — running late).
+   */
+  async probabilities(frames: readonly Float32Array[]): Promise<number[]> {
+    for (const frame of frames) {
+      if (frame.length !== VAD_FRAME_SAMPLES) throw new RangeError(`VAD frames are ${VAD_FRAME_SAMPLES} samples, got ${frame.length}`);
+    }
+    return withOrtLock(async () => {
       const t0 = performance.now();
+      const { Tensor: T } = this.#ort;
+      const out: number[] = [];
       try {
-        return await this.#session.run(feeds);
+        for (const frame of frames) {
+          this.#input.copyWithin(0, VAD_FRAME_SAMPLES); // keep the last 64 samples as context
+          this.#input.set(frame, VAD_CONTEXT_SAMPLES);
+          const r = await this.#session.run({
+            input: new T('float32', this.#input.slice(), [1, this.#input.length]),
+            state: new T('float32', this.#state, [2, 1, 128]),
+            sr: this.#sr,
+          });
+          this.#state = (r.stateN.data as Float32Array).slice();
+          out.push((r.output.data as Float32Array)[0]);
+          r.output.dispose?.();
+          r.stateN.dispose?.();
+        }
       } finally {
         this.runSeconds += (performance.now() - t0) / 1000;
       }
+      return out;
     });
-    this.#state = (out.stateN.data as Float32Array).slice();
-    const p = (out.output.data as Float32Array)[0];
-    out.output.dispose?.();
-    out.stateN.dispose?.();
-    return p;
   }
 
   async dispose() {

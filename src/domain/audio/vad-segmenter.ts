@@ -48,8 +48,11 @@ export const DEFAULT_VAD_OPTIONS: VadOptions = {
 
 export type VadEvent =
   | { type: 'start'; start: number }
-  /** `forced`: cut for length, speech goes on in a new utterance starting at `end`. */
-  | { type: 'end'; start: number; end: number; forced: boolean }
+  /**
+   * `speechEnd`: the frame after the last speech frame (`end` adds the post-roll).
+   * `forced`: cut for length, speech goes on in a new utterance starting at `end`.
+   */
+  | { type: 'end'; start: number; end: number; speechEnd: number; forced: boolean }
   | { type: 'discard'; start: number };
 
 export class VadSegmenter {
@@ -83,6 +86,16 @@ export class VadSegmenter {
     return this.#start;
   }
 
+  /** The frame after the current utterance's last speech frame. */
+  get speechEnd(): number {
+    return this.#lastSpeech + 1;
+  }
+
+  /** Frames of silence since the last speech frame, in the current utterance. */
+  get silenceRun(): number {
+    return this.#start === null ? 0 : this.#silenceRun;
+  }
+
   push(probability: number): VadEvent[] {
     const o = this.options;
     const i = this.#frame++;
@@ -111,7 +124,7 @@ export class VadSegmenter {
     }
 
     if (this.#silenceRun >= o.minSilenceFrames) {
-      events.push(this.#close(Math.min(i + 1, this.#lastSpeech + 1 + o.postRollFrames), false));
+      events.push(this.#close(Math.min(i + 1, this.#lastSpeech + 1 + o.postRollFrames), this.#lastSpeech + 1, false));
     } else if (i + 1 - this.#start >= o.maxUtteranceFrames) {
       // Cut at the quietest recent frame; the rest starts the next utterance at once.
       const from = Math.max(0, this.#probs.length - o.cutSearchFrames);
@@ -119,7 +132,7 @@ export class VadSegmenter {
       for (let k = from; k < this.#probs.length; k++) if (this.#probs[k] < this.#probs[best]) best = k;
       const cut = this.#start + best + 1;
       const carried = this.#probs.slice(best + 1);
-      events.push(this.#close(cut, true));
+      events.push(this.#close(cut, cut, true));
       this.#start = cut;
       this.#probs = carried;
       this.#speechFrames = carried.filter((p) => p >= o.threshold).length;
@@ -133,14 +146,14 @@ export class VadSegmenter {
   /** End the current utterance now (pause, stop). */
   flush(): VadEvent[] {
     if (this.#start === null) return [];
-    return [this.#close(Math.min(this.#frame, this.#lastSpeech + 1 + this.options.postRollFrames), false)];
+    return [this.#close(Math.min(this.#frame, this.#lastSpeech + 1 + this.options.postRollFrames), Math.min(this.#frame, this.#lastSpeech + 1), false)];
   }
 
-  #close(end: number, forced: boolean): VadEvent {
+  #close(end: number, speechEnd: number, forced: boolean): VadEvent {
     const start = this.#start!;
     this.#start = null;
     this.#previousEnd = end;
     if (!forced && this.#speechFrames < this.options.minSpeechFrames) return { type: 'discard', start };
-    return { type: 'end', start, end, forced };
+    return { type: 'end', start, end, speechEnd, forced };
   }
 }
