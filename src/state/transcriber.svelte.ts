@@ -37,6 +37,8 @@ export class Transcriber {
   cancelled = $state(false);
   error = $state.raw<UiError | null>(null);
   fileName = $state('');
+  /** Where the transcript on screen came from. */
+  source = $state<'file' | 'live'>('file');
   task = $state<Task>('transcribe');
   modelId = $state('');
   /** Figures of the last job (for the benchmark and the curious). */
@@ -165,6 +167,7 @@ export class Transcriber {
     // The new file decoded: only now replace the previous transcript.
     const jobId = ++this.#jobId;
     this.fileName = file.name;
+    this.source = 'file';
     this.modelId = request.modelId;
     this.task = options.task;
     this.segments = [];
@@ -224,6 +227,7 @@ export class Transcriber {
     ++this.#jobId;
     this.error = null;
     this.fileName = name;
+    this.source = 'live';
     this.modelId = request.modelId;
     this.task = options.task;
     this.segments = [];
