@@ -2,6 +2,23 @@ import { fileURLToPath } from 'node:url';
 import { defaultClientConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
+import type { Plugin } from 'vite';
+import { contentSecurityPolicy } from './src/domain/csp';
+
+/**
+ * The Content Security Policy goes into the built index.html as a <meta> (static hosts cannot
+ * send headers). `EARSHOT_MODEL_ORIGINS=https://models.example.org,https://…` adds model sources
+ * this copy may download from (see src/domain/csp.ts).
+ */
+function csp(): Plugin {
+  const extra = (process.env.EARSHOT_MODEL_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  return {
+    name: 'earshot-csp',
+    apply: 'build',
+    transformIndexHtml: (html) => html.replace('<meta charset="UTF-8" />', `<meta charset="UTF-8" />\n    <meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(extra)}" />`),
+  };
+}
 
 /**
  * Cross-origin isolation (COOP/COEP) makes SharedArrayBuffer available, which multi-threaded
@@ -15,7 +32,43 @@ const isolationHeaders = {
 };
 
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [
+    svelte(),
+    csp(),
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'workers/sw',
+      filename: 'sw.ts',
+      registerType: 'prompt',
+      injectRegister: false,
+      includeAssets: ['icons/apple-touch-icon.png'],
+      manifest: {
+        name: 'Earshot — private speech-to-text',
+        short_name: 'Earshot',
+        description: 'Private speech-to-text in your browser. Whisper runs on your device; your audio never leaves it.',
+        lang: 'en',
+        start_url: './',
+        scope: './',
+        display: 'standalone',
+        theme_color: '#1f3a5f',
+        background_color: '#f4f6f9',
+        icons: [
+          { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+          { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+          { src: 'icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      injectManifest: {
+        // The app shell, onnxruntime's wasm and glue, the capture worklet and the VAD model:
+        // everything but the Whisper weights (cached by transformers.js when first loaded).
+        // (The manifest and its icons are added by the plugin itself.)
+        globPatterns: ['**/*.{html,js,mjs,css,wasm,onnx,svg}'],
+        globIgnores: ['icons/*.svg'],
+        maximumFileSizeToCacheInBytes: 32 * 1024 * 1024,
+      },
+      devOptions: { enabled: false },
+    }),
+  ],
   resolve: {
     // onnxruntime-web's build that loads its emscripten glue from a URL (ours, emitted by Vite)
     // instead of inlining it: its pthread workers then load that small file, not our worker chunk.

@@ -58,7 +58,7 @@ function resamplerShare(): number {
 export async function liveBenchmark(server: TestServer, file: string, modelId: string, rssMb: () => number, seconds: number): Promise<LiveFigures> {
   const browser: Browser = await launch({ fakeMicWav: file });
   try {
-    const page = await browser.newPage();
+    const page = await browser.newPage({ serviceWorkers: 'block' }); // as in the file scenarios
     await page.goto(`${server.url}/?models=${encodeURIComponent(`${server.url}/models`)}&model=${modelId}&threads=2`);
     await page.selectOption('[data-testid=device-select]', 'wasm');
     await page.selectOption('[data-testid=dtype-select]', 'q8');

@@ -156,7 +156,9 @@ const deviceOf = (s: Scenario) => (s.device === 'webgpu' ? 'webgpu' : 'wasm');
 const threadsOf = (s: Scenario) => (s.device === 'wasm-1t' ? 1 : 2);
 
 async function appScenario(browser: Browser, server: TestServer, s: Scenario) {
-  const context = await browser.newContext();
+  // No service worker: its background precaching (~26 MB) would run during the cold load the
+  // baseline page does not have, and the server sends COOP/COEP itself.
+  const context = await browser.newContext({ serviceWorkers: 'block' });
   await context.addInitScript(INSTRUMENT);
   const page = await context.newPage();
   const url = `${server.url}/?models=${encodeURIComponent(`${server.url}/models`)}&model=${modelId(s.model)}&threads=${threadsOf(s)}`;

@@ -16,6 +16,8 @@ interface Stored {
   microphoneId: string;
   /** Live: earlier final text as context for the next utterance. */
   context: boolean;
+  /** No connections beyond the app's own origin. */
+  offline: boolean;
 }
 
 const DEFAULTS: Stored = {
@@ -29,6 +31,7 @@ const DEFAULTS: Stored = {
   prompt: '',
   microphoneId: '',
   context: true,
+  offline: false,
 };
 
 /**
@@ -46,6 +49,7 @@ export class Settings {
   prompt = $state(DEFAULTS.prompt);
   microphoneId = $state(DEFAULTS.microphoneId);
   context = $state(DEFAULTS.context);
+  offline = $state(DEFAULTS.offline);
   /** From the URL only (`?threads=1`), for benchmarks; not saved. */
   threads: number | undefined;
 
@@ -88,6 +92,7 @@ export class Settings {
       prompt: this.prompt,
       microphoneId: this.microphoneId,
       context: this.context,
+      offline: this.offline,
     };
     try {
       storage?.setItem(STORAGE_KEY, JSON.stringify(data));

@@ -1,4 +1,6 @@
 import type { LanguageGuess, Segment, Transcript } from '../domain/transcript/types';
+import type { HistoryEntry } from '../services/history';
+import type { History } from './history.svelte';
 import type { LiveOptions, LiveResult, LiveStats, LiveUpdate, LoadedModel, LoadProgress, LoadRequest, Task, TranscribeResult } from '../../workers/asr/protocol';
 import { AsrClient } from '../services/asr-client';
 import { AudioDecodeError, decodeFile } from '../services/audio-decode';
@@ -51,6 +53,11 @@ export class Transcriber {
   #loadedRequest: LoadRequest | null = null;
   #jobId = 0;
   #ticker: ReturnType<typeof setInterval> | null = null;
+
+  /** Where jobs are journaled (the history), if storage is available. */
+  journal: History | null = null;
+  /** The history entry of what is on screen. */
+  entryId = $state<string | null>(null);
 
   /** Called when the worker dies (a live session must let go of the microphone). */
   onCrash: (() => void) | null = null;
@@ -144,7 +151,11 @@ export class Transcriber {
     }
   }
 
-  async transcribeFile(file: File, request: LoadRequest, options: { language: string; task: Task; prompt: string }) {
+  /**
+   * Transcribe a file. `resume` continues a history entry: its settled text is kept and only
+   * the audio after `from` seconds is transcribed.
+   */
+  async transcribeFile(file: File, request: LoadRequest, options: { language: string; task: Task; prompt: string }, resume?: { id: string; segments: Segment[]; from: number }) {
     if (this.busy) return;
     if (!(await this.load(request))) return;
     this.error = null;
@@ -166,41 +177,87 @@ export class Transcriber {
 
     // The new file decoded: only now replace the previous transcript.
     const jobId = ++this.#jobId;
+    const duration = audio.length / 16_000;
+    const offset = resume ? Math.min(resume.from, duration) : 0;
+    const kept = resume?.segments ?? [];
+    if (offset > 0) audio = audio.slice(Math.round(offset * 16_000));
+    const shift = (segments: Segment[]) => (offset ? segments.map((s) => ({ ...s, start: s.start + offset, end: s.end + offset })) : segments);
     this.fileName = file.name;
     this.source = 'file';
     this.modelId = request.modelId;
     this.task = options.task;
-    this.segments = [];
+    this.segments = kept;
     this.partial = '';
-    this.processedSeconds = 0;
-    this.duration = audio.length / 16_000;
+    this.processedSeconds = offset;
+    this.duration = duration;
     this.language = options.language === 'auto' ? null : options.language;
     this.languageGuesses = null;
     this.cancelled = false;
     this.phase = 'transcribing';
     this.#startTicker();
+    const entryId = await this.journal?.start({
+      name: file.name,
+      source: 'file',
+      model: request.modelId,
+      task: options.task,
+      duration,
+      options: { language: options.language, prompt: options.prompt },
+      audio: file,
+      resumeId: resume?.id,
+    }) ?? null;
+    this.entryId = entryId;
     try {
       const result = await this.#client.transcribe({ jobId, audio, language: options.language, task: options.task, prompt: options.prompt }, (u) => {
         if (jobId !== this.#jobId) return;
-        this.segments = u.segments;
+        this.segments = [...kept, ...shift(u.segments)];
         this.partial = u.partial;
-        this.processedSeconds = u.processedSeconds;
+        this.processedSeconds = offset + u.processedSeconds;
         this.language = u.language;
         if (u.languageGuesses) this.languageGuesses = u.languageGuesses;
+        this.journal?.progress(entryId, { segments: this.segments, completedUntil: offset + u.settledSeconds, language: u.language });
       });
-      this.segments = result.segments;
+      this.segments = [...kept, ...shift(result.segments)];
       this.partial = '';
       this.language = result.language;
       if (result.languageGuesses) this.languageGuesses = result.languageGuesses;
       this.cancelled = result.cancelled;
       this.stats = result.stats;
-      this.processedSeconds = result.cancelled ? result.processedSeconds : this.duration;
+      this.processedSeconds = result.cancelled ? offset + result.processedSeconds : this.duration;
       this.status = 'done';
       this.phase = null;
       this.#stopTicker();
+      await this.journal?.finish(
+        entryId,
+        { segments: this.segments, completedUntil: this.processedSeconds, language: this.language },
+        result.cancelled ? 'cancelled' : 'complete',
+        { keepAudio: false },
+      );
     } catch (err) {
       if ((err as Error).name !== 'WorkerCrashed') this.#fail({ message: (err as Error).message });
+      // The entry stays "running" until the next start marks it interrupted: resumable.
     }
+  }
+
+  /** Show a transcript from the history (nothing runs). */
+  show(entry: HistoryEntry) {
+    if (this.busy) return;
+    ++this.#jobId;
+    this.entryId = entry.id;
+    this.fileName = entry.name;
+    this.source = entry.source;
+    this.modelId = entry.model;
+    this.task = entry.task;
+    this.segments = entry.segments;
+    this.partial = '';
+    this.live = null;
+    this.language = entry.language;
+    this.languageGuesses = null;
+    this.duration = entry.duration;
+    this.processedSeconds = entry.state === 'complete' ? entry.duration : entry.completedUntil;
+    this.cancelled = entry.state !== 'complete';
+    this.error = null;
+    this.status = 'done';
+    this.phase = null;
   }
 
   /**
@@ -217,6 +274,7 @@ export class Transcriber {
       if (u.finals.length) this.segments = [...this.segments, ...u.finals];
       this.live = u.live;
       this.duration = this.processedSeconds = u.seconds;
+      this.journal?.progress(this.entryId, { segments: this.segments, completedUntil: u.seconds, language: this.language, duration: u.seconds });
     };
     try {
       await this.#client.liveStart(port, options, (u) => (early ? early.push(u) : this.status === 'recording' && apply(u)));
@@ -239,6 +297,7 @@ export class Transcriber {
     this.status = 'recording';
     this.phase = null;
     this.#startTicker();
+    this.entryId = await this.journal?.start({ name, source: 'live', model: request.modelId, task: options.task, duration: 0, options: { language: options.language, prompt: options.prompt } }) ?? null;
     for (const u of early) apply(u);
     early = null;
     return true;
@@ -263,6 +322,12 @@ export class Transcriber {
       this.live = null;
       this.status = 'done';
       this.#stopTicker();
+      await this.journal?.finish(
+        this.entryId,
+        { segments: this.segments, completedUntil: result.seconds, language: this.language, duration: result.seconds },
+        'complete',
+        { keepAudio: true, audio: result.recording },
+      );
       return result;
     } catch (err) {
       this.live = null;

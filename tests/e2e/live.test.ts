@@ -248,7 +248,7 @@ describe.skipIf(!haveChromium() || !have('sox'))('live microphone mechanics (ran
     return { page, logs };
   }
 
-  const alert = (page: Page) => page.textContent('[role=alert]');
+  const alert = (page: Page) => page.textContent('[data-testid=error]');
 
   it('shows the level and the clock, pauses and resumes, and keeps the recording on stop', async () => {
     const browser = await launch({ fakeMicWav: micFile });
@@ -297,7 +297,7 @@ describe.skipIf(!haveChromium() || !have('sox'))('live microphone mechanics (ran
       const { page } = await openPage(browser);
       const before = (await transcribe(page, micFile)).segments;
       await page.click('[data-testid=record]');
-      await page.waitForSelector('[role=alert]', { timeout: 60_000 });
+      await page.waitForSelector('[data-testid=error]', { timeout: 60_000 });
       expect(await alert(page)).toMatch(/Microphone access was refused/);
       expect(await segments(page)).toEqual(before);
       expect(await page.getAttribute('[data-testid=live-panel]', 'data-live')).toBe('idle');
@@ -312,7 +312,7 @@ describe.skipIf(!haveChromium() || !have('sox'))('live microphone mechanics (ran
     try {
       const { page } = await openPage(browser);
       await page.click('[data-testid=record]');
-      await page.waitForSelector('[role=alert]', { timeout: 60_000 });
+      await page.waitForSelector('[data-testid=error]', { timeout: 60_000 });
       expect(await alert(page)).toMatch(/No microphone was found|could not be started/);
       expect(await page.getAttribute('[data-testid=live-panel]', 'data-live')).toBe('idle');
     } finally {

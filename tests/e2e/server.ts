@@ -19,6 +19,8 @@ const TYPES: Record<string, string> = {
   '.onnx': 'application/octet-stream',
   '.txt': 'text/plain',
   '.map': 'application/json',
+  '.png': 'image/png',
+  '.webmanifest': 'application/manifest+json',
 };
 
 export interface TestServer {
@@ -29,9 +31,15 @@ export interface TestServer {
 
 /**
  * `models` maps a model id (as used in the URL) to a folder on disk; `mounts` maps other URL
- * prefixes (`/bench/`) to folders.
+ * prefixes (`/bench/`) to folders. `isolation: false` serves without COOP/COEP, like a static
+ * host (GitHub Pages) that cannot send headers.
  */
-export async function startServer(distDir: string, models: Record<string, string>, mounts: Record<string, string> = {}): Promise<TestServer> {
+export async function startServer(
+  distDir: string,
+  models: Record<string, string>,
+  mounts: Record<string, string> = {},
+  options: { isolation?: boolean } = {},
+): Promise<TestServer> {
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -49,9 +57,11 @@ export async function startServer(distDir: string, models: Record<string, string
     } else {
       file = safeJoin(distDir, path === '/' ? 'index.html' : path.slice(1));
     }
-    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    if (options.isolation !== false) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+      res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    }
     if (!file || !existsSync(file) || !statSync(file).isFile()) {
       res.statusCode = 404;
       res.end('not found');

@@ -336,7 +336,8 @@ export class WhisperEngine {
       const now = performance.now();
       if (!force && now - lastUpdate < UPDATE_INTERVAL_MS) return;
       lastUpdate = now;
-      onUpdate({ segments: [...segments], partial, processedSeconds: shownSeconds, language, languageGuesses: guesses });
+      const settledSeconds = seek >= audio.length ? duration : Math.min(duration, toOriginal(seek / WHISPER_SAMPLE_RATE_HZ));
+      onUpdate({ segments: [...segments], partial, processedSeconds: shownSeconds, settledSeconds, language, languageGuesses: guesses });
     };
 
     const promptPrefix = this.#promptPrefix(options.promptIds ?? []);
@@ -438,6 +439,7 @@ export class WhisperEngine {
       segments,
       partial: '',
       processedSeconds,
+      settledSeconds: processedSeconds,
       language,
       languageGuesses: guesses,
       cancelled,

@@ -53,6 +53,22 @@ export async function capabilities(): Promise<Capabilities> {
   return { webgpu, shaderF16, crossOriginIsolated: isolated, threads };
 }
 
+/**
+ * Offline mode, enforced where the requests start: transformers.js looks in its cache first and
+ * fetches only what is missing, so with this guard a model already on the device loads and
+ * anything else fails with a clear error — no request leaves for another origin. (The service
+ * worker refuses them too, for anything else on the page.)
+ */
+let offline = false;
+const networkFetch = self.fetch.bind(self);
+self.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+  const url = new URL(input instanceof Request ? input.url : String(input), self.location.href);
+  if (offline && url.origin !== self.location.origin) {
+    return Promise.reject(asrError('OfflineMode', `Offline mode is on: not connecting to ${url.host}. Only models already on this device can be loaded.`));
+  }
+  return networkFetch(input, init);
+};
+
 function configureSource(source: ModelSource) {
   if (source.kind === 'custom') {
     const base = source.baseUrl.endsWith('/') ? source.baseUrl : `${source.baseUrl}/`;
@@ -62,6 +78,30 @@ function configureSource(source: ModelSource) {
     env.remoteHost = source.kind === 'hf-mirror' ? HF_MIRROR_HOST : HF_HOST;
     env.remotePathTemplate = '{model}/resolve/{revision}/';
   }
+}
+
+/** Where transformers.js fetches (and caches) this model's files. */
+function modelBaseUrl(modelId: string): string {
+  return `${env.remoteHost}${env.remotePathTemplate.replace('{model}', modelId).replaceAll('{revision}', 'main')}`;
+}
+
+/** transformers.js's Cache API store (its default name in v3). */
+export const MODEL_CACHE = 'transformers-cache';
+
+/**
+ * After a load: is every file of the model in the cache? transformers.js only logs a warning
+ * when storing fails (quota exceeded), so check, and if the model is only partly stored, remove
+ * the part: a half-kept model would fail offline later, and only wastes space now.
+ */
+async function keepWholeOrNothing(modelId: string, files: string[]): Promise<boolean> {
+  if (typeof caches === 'undefined') return false;
+  const cache = await caches.open(MODEL_CACHE);
+  const base = modelBaseUrl(modelId);
+  const urls = files.map((f) => new URL(f, base).href);
+  const present = await Promise.all(urls.map((u) => cache.match(u).then((r) => !!r)));
+  if (present.every(Boolean)) return true;
+  await Promise.all(urls.filter((_, i) => present[i]).map((u) => cache.delete(u)));
+  return false;
 }
 
 function classify(err: unknown, modelId: string): Error {
@@ -86,8 +126,9 @@ export async function loadWhisper(
   request: LoadRequest,
   caps: Capabilities,
   onProgress: (p: LoadProgress) => void,
-): Promise<{ whisper: LoadedWhisper; device: Device; dtype: { encoder: Dtype; decoder: Dtype } }> {
+): Promise<{ whisper: LoadedWhisper; device: Device; dtype: { encoder: Dtype; decoder: Dtype }; stored: boolean }> {
   configureSource(request.source);
+  offline = !!request.offline;
   env.backends.onnx.wasm!.numThreads = Math.max(1, Math.min(request.threads ?? caps.threads, caps.threads));
 
   const device: Device = request.device === 'auto' ? (caps.webgpu ? 'webgpu' : 'wasm') : request.device;
@@ -132,8 +173,10 @@ export async function loadWhisper(
       throw asrError('NotWhisper', `“${request.modelId}” is not a Whisper model.`);
     }
     onProgress({ ...structuredClone(progress), phase: 'compile' });
-    return { whisper: { model, processor, tokenizer }, device, dtype };
+    const stored = await keepWholeOrNothing(request.modelId, Object.keys(progress.files)).catch(() => false);
+    return { whisper: { model, processor, tokenizer }, device, dtype, stored };
   } catch (err) {
+    if ((err as Error)?.name === 'OfflineMode') throw err;
     throw classify(err, request.modelId);
   }
 }

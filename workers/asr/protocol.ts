@@ -22,6 +22,8 @@ export interface LoadRequest {
   dtype: DtypeChoice;
   /** WASM threads; defaults to what the machine offers (benchmarks pin 1 or 2). */
   threads?: number;
+  /** Offline mode: load only from this device's cache (or the app's own origin). */
+  offline?: boolean;
 }
 
 export interface LoadProgress {
@@ -38,6 +40,8 @@ export interface LoadedModel {
   threads: number;
   multilingual: boolean;
   seconds: number;
+  /** Whether the whole model is kept on the device (false: quota exceeded, nothing kept). */
+  stored: boolean;
 }
 
 export interface Capabilities {
@@ -63,8 +67,10 @@ export interface TranscribeUpdate {
   segments: Segment[];
   /** Text of the window being decoded that has not settled yet. */
   partial: string;
-  /** Seconds of audio done. */
+  /** Seconds of audio done (for progress; may include text still settling). */
   processedSeconds: number;
+  /** Everything before this is settled: a job resumed from here repeats and loses nothing. */
+  settledSeconds: number;
   language: string | null;
   languageGuesses: LanguageGuess[] | null;
 }
@@ -157,6 +163,7 @@ export type AsrErrorName =
   | 'Busy'
   | 'BadAudio'
   | 'BadRequest'
+  | 'OfflineMode'
   | 'WorkerCrashed'
   | 'Unknown';
 

@@ -65,7 +65,7 @@ export function createAsrService(): AsrApi {
         loaded = null;
         dispose = null;
         const c = await getCaps();
-        const { whisper, device, dtype } = await loadWhisper(request, c, onProgress);
+        const { whisper, device, dtype, stored } = await loadWhisper(request, c, onProgress);
         engine = new WhisperEngine(whisper);
         dispose = async () => {
           await whisper.model.dispose();
@@ -84,6 +84,7 @@ export function createAsrService(): AsrApi {
           threads: device === 'wasm' ? Math.max(1, Math.min(request.threads ?? c.threads, c.threads)) : 1,
           multilingual: engine.multilingual,
           seconds: (performance.now() - started) / 1000,
+          stored,
         };
         return loaded;
       }),
