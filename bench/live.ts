@@ -33,6 +33,8 @@ export interface LiveFigures {
   rss_start_mb: number;
   rss_end_mb: number;
   rss_slope_mb_per_min: number;
+  /** Renderer RSS once a minute through the session (MB). */
+  rss_per_minute_mb: number[];
 }
 
 const quantile = (xs: number[], q: number) => {
@@ -71,7 +73,15 @@ export async function liveBenchmark(server: TestServer, file: string, modelId: s
     while ((await clock()) < 5) await page.waitForTimeout(200);
     const rssStart = rssMb();
     const clockStart = await clock();
-    while ((await clock()) < seconds) await page.waitForTimeout(500);
+    const perMinute: number[] = [Math.round(rssStart)];
+    let nextSample = clockStart + 60;
+    for (let now = await clock(); now < seconds; now = await clock()) {
+      if (now >= nextSample) {
+        perMinute.push(Math.round(rssMb()));
+        nextSample += 60;
+      }
+      await page.waitForTimeout(500);
+    }
     const rssEnd = rssMb();
     const clockEnd = await clock();
     await page.click('[data-testid=stop]');
@@ -99,6 +109,7 @@ export async function liveBenchmark(server: TestServer, file: string, modelId: s
       rss_start_mb: Math.round(rssStart),
       rss_end_mb: Math.round(rssEnd),
       rss_slope_mb_per_min: Math.round(((rssEnd - rssStart) / ((clockEnd - clockStart) / 60)) * 10) / 10,
+      rss_per_minute_mb: perMinute,
     };
   } finally {
     await browser.close();
