@@ -22,6 +22,7 @@ import { languageProbabilities, languageTokenMap } from '../../src/domain/transc
 import { dropRepeatedSegments, findRepetitionLoop } from '../../src/domain/transcript/repetition';
 import type { LanguageGuess, Segment } from '../../src/domain/transcript/types';
 import { splitWindow, type TokenInfo } from '../../src/domain/transcript/window';
+import { logMel } from './features';
 import { withOrtLock } from './ort-lock';
 import type { Task, TranscribeResult, TranscribeUpdate } from './protocol';
 
@@ -145,9 +146,8 @@ export class WhisperEngine {
     return { encoder, decoder, all };
   }
 
-  async #features(window: Float32Array): Promise<Tensor> {
-    const { input_features } = await this.#w.processor(window);
-    return input_features as Tensor;
+  #features(window: Float32Array): Promise<Tensor> {
+    return logMel(this.#w.processor, window);
   }
 
   /** Whether the model has run at least once (the first run pays for allocations/compilation). */
