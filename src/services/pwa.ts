@@ -5,6 +5,8 @@
  */
 import { registerSW } from 'virtual:pwa-register';
 
+const UPDATE_CHECK_MS = 60 * 60 * 1000;
+
 export interface PwaHandlers {
   onNeedRefresh: () => void;
   onOfflineReady: () => void;
@@ -13,7 +15,16 @@ export interface PwaHandlers {
 /** Returns `update()`: activate the waiting version and reload. */
 export function startPwa(handlers: PwaHandlers): () => Promise<void> {
   if (!('serviceWorker' in navigator)) return async () => location.reload();
-  const update = registerSW({ immediate: true, onNeedRefresh: handlers.onNeedRefresh, onOfflineReady: handlers.onOfflineReady });
+  const update = registerSW({
+    immediate: true,
+    onNeedRefresh: handlers.onNeedRefresh,
+    onOfflineReady: handlers.onOfflineReady,
+    // Browsers look for a new version only on navigation; a tab kept open for days (dictation,
+    // a newsroom) asks once an hour too. It fetches sw.js from our own origin, nothing else.
+    onRegisteredSW: (_url, registration) => {
+      if (registration) setInterval(() => navigator.onLine && void registration.update().catch(() => {}), UPDATE_CHECK_MS);
+    },
+  });
   return () => update(true);
 }
 

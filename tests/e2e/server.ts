@@ -26,6 +26,8 @@ const TYPES: Record<string, string> = {
 export interface TestServer {
   url: string;
   requests: string[];
+  /** Serve `body` at `path` instead of the file (a new deploy of one file); null: the file again. */
+  override(path: string, body: string | null): void;
   close(): Promise<void>;
 }
 
@@ -41,10 +43,12 @@ export async function startServer(
   options: { isolation?: boolean } = {},
 ): Promise<TestServer> {
   const requests: string[] = [];
+  const overrides = new Map<string, string>();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     requests.push(url.pathname);
     const path = decodeURIComponent(url.pathname);
+    const replaced = overrides.get(path);
     let file: string | null = null;
     const m = /^\/models\/(.+?)\/([^/].*)$/.exec(path);
     const mount = Object.keys(mounts).find((prefix) => path.startsWith(prefix));
@@ -62,6 +66,11 @@ export async function startServer(
       res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
       res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     }
+    if (replaced !== undefined && file) {
+      res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
+      res.end(replaced);
+      return;
+    }
     if (!file || !existsSync(file) || !statSync(file).isFile()) {
       res.statusCode = 404;
       res.end('not found');
@@ -76,6 +85,7 @@ export async function startServer(
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    override: (path, body) => (body === null ? overrides.delete(path) : overrides.set(path, body)),
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
