@@ -1,5 +1,6 @@
 import type { LiveOptions, LoadRequest } from '../../workers/asr/protocol';
 import { listMicrophones, Microphone, MicrophoneError, type Interruption, type MicrophoneInfo } from '../services/microphone';
+import { i18n } from '../i18n/i18n.svelte';
 import type { Transcriber, UiError } from './transcriber.svelte';
 
 export type LiveStatus = 'idle' | 'starting' | 'recording' | 'paused' | 'stopping';
@@ -87,7 +88,7 @@ export class LiveRecorder {
     this.#mic = mic;
     this.seconds = 0;
     const stamp = new Date().toISOString().slice(0, 19).replace('T', ' ').replace(/:/g, '-');
-    const ok = await this.#transcriber.startLive(request, mic.workerPort, options, `Recording ${stamp}.wav`);
+    const ok = await this.#transcriber.startLive(request, mic.workerPort, options, `${i18n.t('recordingName', { stamp })}.wav`);
     if (!ok) {
       await mic.close();
       this.#mic = null;
