@@ -1,44 +1,39 @@
 /**
- * Whisper's log-mel features for one 30 s window, computed only where there is audio.
+ * The encoder's input: Whisper's log-mel features for one 30 s window.
  *
- * transformers.js pads every input to 30 s and runs its STFT (a 400-point FFT per 10 ms frame)
- * and mel projection over all 3 000 frames: ~0.2 s on a laptop core, paid for every live pass
- * and every final, though a 2 s utterance fills 7 % of the window. Frames that lie wholly in the
- * zero padding are exactly log10(mel_floor) = −10 before normalisation, so the same extractor is
- * run on the audio plus 400 samples of zeros, and its last frame (all zeros, normalised with the
- * same maximum) fills the rest. The result equals the full computation (tests/unit/features.test.ts).
+ * transformers.js pads every input to 30 s and runs a Bluestein FFT (1 024-point transforms for
+ * a 400-point frame) and the mel projection over all 3 000 frames: 0.2–0.4 s of JavaScript per
+ * window. `LogMel` (src/domain/audio/log-mel.ts) computes the same features with a mixed-radix
+ * FFT and skips frames that hold only padding — a live pass on a 3 s utterance, the last window
+ * of a file. It takes the extractor's own window and mel filters, so the numbers are the
+ * extractor's (tests/unit/features.test.ts); a model whose frame length it cannot transform
+ * falls back to the extractor.
  */
 import { Tensor, type Processor } from '@huggingface/transformers';
-import { WINDOW_SAMPLES } from '../../src/domain/audio/constants';
-
-const HOP = 160;
-const FRAMES = WINDOW_SAMPLES / HOP;
-/** n_fft: zeros after the audio so the last computed frames are all padding. */
-const TAIL = 400;
+import { LogMel } from '../../src/domain/audio/log-mel';
 
 interface WhisperFeatureExtractor {
-  config: { feature_size: number };
-  _extract_fbank_features(waveform: Float32Array): Promise<Tensor>;
+  config: { n_fft: number; hop_length: number; nb_max_frames: number; mel_filters?: ArrayLike<number>[] };
+  window?: ArrayLike<number>;
+}
+
+const cache = new WeakMap<Processor, LogMel | null>();
+
+function logMelFor(processor: Processor): LogMel | null {
+  if (cache.has(processor)) return cache.get(processor)!;
+  const fe = (processor as unknown as { feature_extractor?: WhisperFeatureExtractor }).feature_extractor;
+  const c = fe?.config;
+  const ok = !!(c && fe.window && c.mel_filters && fe.window.length === c.n_fft && LogMel.supports(c.n_fft));
+  const mel = ok ? new LogMel({ nFft: c.n_fft, hop: c.hop_length, frames: c.nb_max_frames, window: fe.window!, melFilters: c.mel_filters! }) : null;
+  cache.set(processor, mel);
+  return mel;
 }
 
 export async function logMel(processor: Processor, audio: Float32Array): Promise<Tensor> {
-  const extractor = (processor as unknown as { feature_extractor: WhisperFeatureExtractor }).feature_extractor;
-  const padded = Math.ceil((audio.length + TAIL) / HOP) * HOP;
-  if (padded >= WINDOW_SAMPLES || typeof extractor?._extract_fbank_features !== 'function') {
-    const { input_features } = await processor(audio.subarray(0, WINDOW_SAMPLES));
+  const mel = logMelFor(processor);
+  if (!mel) {
+    const { input_features } = await processor(audio);
     return input_features as Tensor;
   }
-  const waveform = new Float32Array(padded);
-  waveform.set(audio);
-  const short = await extractor._extract_fbank_features(waveform);
-  const [mels, frames] = short.dims;
-  const data = short.data as Float32Array;
-  // The last frame is all padding: its value is what every frame after the audio would have.
-  const padding = data[frames - 1];
-  const out = new Float32Array(mels * FRAMES);
-  for (let m = 0; m < mels; m++) {
-    out.set(data.subarray(m * frames, (m + 1) * frames), m * FRAMES);
-    out.fill(padding, m * FRAMES + frames, (m + 1) * FRAMES);
-  }
-  return new Tensor('float32', out, [1, mels, FRAMES]);
+  return new Tensor('float32', mel.compute(audio), [1, mel.mels, mel.frames]);
 }
