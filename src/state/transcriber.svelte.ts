@@ -274,6 +274,7 @@ export class Transcriber {
       if (u.finals.length) this.segments = [...this.segments, ...u.finals];
       this.live = u.live;
       this.duration = this.processedSeconds = u.seconds;
+      if (u.language) this.language = u.language;
       this.journal?.progress(this.entryId, { segments: this.segments, completedUntil: u.seconds, language: this.language, duration: u.seconds });
     };
     try {
@@ -317,6 +318,7 @@ export class Transcriber {
     try {
       const result = await this.#client.liveStop();
       this.segments = result.segments;
+      if (result.language) this.language = result.language;
       this.duration = this.processedSeconds = result.seconds;
       this.liveStats = result.stats;
       this.live = null;

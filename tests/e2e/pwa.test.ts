@@ -269,7 +269,8 @@ for (const recognizer of RECOGNIZERS) {
       const distance = wer([{ reference: words(straight.segments).join(' '), hypothesis: words(resumed).join(' ') }]);
       console.log(`[pwa] resume: ${saved.length} segments saved before the reload, ${resumed.length} after resuming, ${straight.segments.length} straight through; word difference ${(distance * 100).toFixed(1)} %`);
       expect(distance).toBeLessThan(0.02);
-      expect(await page.getAttribute(`[data-testid=history-item][data-id="${id}"]`, 'data-state')).toBe('complete');
+      // The history is written just after the status turns "done".
+      await expect.poll(() => page.getAttribute(`[data-testid=history-item][data-id="${id}"]`, 'data-state'), { timeout: 5_000 }).toBe('complete');
     });
 
     it('lists the models on the device with their size, deletes one, and explains a full quota', async () => {
@@ -324,6 +325,8 @@ for (const recognizer of RECOGNIZERS) {
       const live = page.locator('[data-testid=history-item][data-state=complete]', { hasText: 'Recording' }).first();
       const id = (await live.getAttribute('data-id'))!;
       const item = () => page.locator(`[data-testid=history-item][data-id="${id}"]`);
+      // Listed with its length, the language that was spoken (the setting is "auto") and the model.
+      expect(await item().locator('.meta').textContent()).toMatch(/ · \d+:\d\d · English · earshot-test-/);
 
       // Open: its transcript comes back on screen.
       await item().locator('[data-testid=history-open]').click();

@@ -34,9 +34,15 @@ interface Utterance {
   passedAt: number;
   language: string | null;
   /** The last finished pass: the audio it saw ended at frame `upTo`. */
-  covered: { upTo: number; ids: number[] } | null;
+  covered: { upTo: number; ids: number[]; language: string } | null;
   /** Set when the VAD has ended the utterance. */
   ended: { end: number; speechArrivedAt: number; finalFromPass: boolean } | null;
+}
+
+interface Final {
+  segment: Segment;
+  ids: number[];
+  language: string;
 }
 
 interface PendingFinal {
@@ -77,7 +83,9 @@ export class LiveSession {
   /** Ended utterances that need a decode of their exact audio. */
   #finals: PendingFinal[] = [];
   /** Final results waiting for earlier utterances (finals are shown in order). */
-  #ready = new Map<number, { segment: Segment; ids: number[] } | null>();
+  #ready = new Map<number, Final | null>();
+  /** Seconds of final text per language: the session's language is the one spoken most. */
+  readonly #languageSeconds = new Map<string, number>();
   #nextToShow = 1;
   #nextId = 1;
   #decoding = false;
@@ -215,7 +223,7 @@ export class LiveSession {
     const inFlight = this.#inFlight?.utterance === u ? this.#inFlight : null;
     if (!e.forced && u.covered && u.covered.upTo >= e.end) {
       this.#stats.finalsFromPasses++;
-      this.#finish(u, u.covered.ids);
+      this.#finish(u, u.covered);
     } else if (!e.forced && inFlight && inFlight.upTo >= e.end) {
       u.ended.finalFromPass = true; // that pass finishes it
     } else {
@@ -306,11 +314,11 @@ export class LiveSession {
     this.#passFrames = seconds / FRAME_S;
     this.#stats.passSeconds.push(seconds);
     this.#stats.passes++;
-    u.covered = { upTo, ids: r.ids };
+    u.covered = { upTo, ids: r.ids, language: r.language };
     if (u.ended) {
       if (u.ended.finalFromPass) {
         this.#stats.finalsFromPasses++;
-        this.#finish(u, r.ids);
+        this.#finish(u, r);
       }
       return;
     }
@@ -335,24 +343,25 @@ export class LiveSession {
       isCancelled: () => false,
     });
     this.#stats.finalPasses++;
-    this.#finish(u, r.ids);
+    this.#finish(u, r);
   }
 
-  #finish(u: Utterance, ids: number[]) {
+  #finish(u: Utterance, { ids, language }: { ids: number[]; language: string }) {
     const text = this.#engine.decode(ids);
     this.#stats.latencies.push((performance.now() - u.ended!.speechArrivedAt) / 1000);
-    this.#show(u.id, text.trim() ? { start: u.start * FRAME_S, end: u.ended!.end * FRAME_S, text } : null, ids);
+    this.#show(u.id, text.trim() ? { segment: { start: u.start * FRAME_S, end: u.ended!.end * FRAME_S, text }, ids, language } : null);
   }
 
   /** Record a final result (null: nothing said) and show all that are next in order. */
-  #show(id: number, segment: Segment | null, ids: number[] = []) {
-    this.#ready.set(id, segment && { segment, ids });
+  #show(id: number, final: Final | null) {
+    this.#ready.set(id, final);
     const shown: Segment[] = [];
     while (this.#ready.has(this.#nextToShow)) {
       const r = this.#ready.get(this.#nextToShow);
       this.#ready.delete(this.#nextToShow++);
       if (!r) continue;
       this.#segments.push(r.segment);
+      this.#languageSeconds.set(r.language, (this.#languageSeconds.get(r.language) ?? 0) + r.segment.end - r.segment.start);
       shown.push(r.segment);
       this.#history.push(...r.ids);
       if (this.#history.length > MAX_PROMPT_TOKENS) this.#history = this.#history.slice(-MAX_PROMPT_TOKENS);
@@ -368,8 +377,15 @@ export class LiveSession {
         ? { start: u.start * FRAME_S, stable: this.#engine.decode(u.stable), tentative: this.#engine.decode(u.tentative) }
         : null,
       seconds: this.seconds,
+      language: this.#language(),
     };
     this.#onUpdate(update);
+  }
+
+  #language(): string | null {
+    let best: string | null = null;
+    for (const [language, seconds] of this.#languageSeconds) if (best === null || seconds > this.#languageSeconds.get(best)!) best = language;
+    return best;
   }
 
   #notifyIdle() {
@@ -405,6 +421,6 @@ export class LiveSession {
     this.#stats.vadSeconds = this.#vad.runSeconds - this.#vadSecondsAtStart;
     const recording = await this.#recording.finish();
     if (this.#error) throw this.#error;
-    return { segments: [...this.#segments], recording, seconds: this.seconds, stats: this.#stats, storedOn: this.#recording.kind };
+    return { segments: [...this.#segments], language: this.#language(), recording, seconds: this.seconds, stats: this.#stats, storedOn: this.#recording.kind };
   }
 }

@@ -118,6 +118,8 @@ export interface LiveUpdate {
   live: { start: number; stable: string; tentative: string } | null;
   /** Seconds recorded so far. */
   seconds: number;
+  /** The language of most of the final text so far (null until some). */
+  language: string | null;
 }
 
 export interface LiveStats {
@@ -138,6 +140,8 @@ export interface LiveStats {
 
 export interface LiveResult {
   segments: Segment[];
+  /** The language of most of the text (null: nothing was said). */
+  language: string | null;
   /** The session's audio, 16 kHz 16-bit mono WAV. */
   recording: Blob;
   seconds: number;
