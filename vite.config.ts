@@ -63,7 +63,9 @@ export default defineConfig({
         // everything but the Whisper weights (cached by transformers.js when first loaded).
         // (The manifest and its icons are added by the plugin itself.)
         globPatterns: ['**/*.{html,js,mjs,css,wasm,onnx,svg}'],
-        globIgnores: ['icons/*.svg'],
+        // Self-hosted models put in public/models/ (README) are not precached: transformers.js
+        // keeps each model in its own cache when it is first loaded.
+        globIgnores: ['icons/*.svg', 'models/**'],
         maximumFileSizeToCacheInBytes: 32 * 1024 * 1024,
       },
       devOptions: { enabled: false },

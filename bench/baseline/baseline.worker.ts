@@ -37,7 +37,10 @@ self.onmessage = async (e: MessageEvent) => {
       self.postMessage({ ok: true });
     } else if (m.type === 'run') {
       for (const t of Object.values(totals)) Object.assign(t, { seconds: 0, runs: 0 });
-      const out = (await asr!(m.audio, { chunk_length_s: 30, stride_length_s: 5, language: m.language } as never)) as { text: string };
+      // An English-only model refuses a language (transformers.js throws): pass it only to multilingual ones.
+      const multilingual = (asr!.model.generation_config as { is_multilingual?: boolean }).is_multilingual !== false;
+      const options = { chunk_length_s: 30, stride_length_s: 5, ...(multilingual && m.language !== 'auto' ? { language: m.language } : {}) };
+      const out = (await asr!(m.audio, options as never)) as { text: string };
       const enc = totals.model ?? { seconds: 0, runs: 0 };
       const dec = totals.decoder_model_merged ?? { seconds: 0, runs: 0 };
       self.postMessage({

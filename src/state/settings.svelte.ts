@@ -1,5 +1,5 @@
 import { DEFAULT_MODEL_ID, isValidModelId } from '../domain/models/catalog';
-import type { DeviceChoice, DtypeChoice, ModelSource, Task } from '../../workers/asr/protocol';
+import type { Accuracy, DeviceChoice, DtypeChoice, ModelSource, Task } from '../../workers/asr/protocol';
 
 const STORAGE_KEY = 'earshot.settings';
 
@@ -14,8 +14,10 @@ interface Stored {
   /** Prompt / hot words for both files and the microphone. */
   prompt: string;
   microphoneId: string;
-  /** Live: earlier final text as context for the next utterance. */
+  /** Earlier text as context for the next window / utterance (files and live). */
   context: boolean;
+  /** Greedy or beam search (files). */
+  accuracy: Accuracy;
   /** No connections beyond the app's own origin. */
   offline: boolean;
 }
@@ -31,6 +33,7 @@ const DEFAULTS: Stored = {
   prompt: '',
   microphoneId: '',
   context: true,
+  accuracy: 'fast',
   offline: false,
 };
 
@@ -49,9 +52,12 @@ export class Settings {
   prompt = $state(DEFAULTS.prompt);
   microphoneId = $state(DEFAULTS.microphoneId);
   context = $state(DEFAULTS.context);
+  accuracy = $state<Accuracy>(DEFAULTS.accuracy);
   offline = $state(DEFAULTS.offline);
   /** From the URL only (`?threads=1`), for benchmarks; not saved. */
   threads: number | undefined;
+  /** From the URL only (`?fallback=0`): no temperature fallback, for benchmarks and tests on random-weight models. */
+  fallback = true;
 
   constructor(search: string, storage: Storage | null) {
     let saved: Partial<Stored> = {};
@@ -73,6 +79,7 @@ export class Settings {
     if (device === 'auto' || device === 'webgpu' || device === 'wasm') this.device = device;
     const threads = Number(params.get('threads'));
     this.threads = Number.isInteger(threads) && threads > 0 ? threads : undefined;
+    this.fallback = params.get('fallback') !== '0';
   }
 
   get source(): ModelSource {
@@ -92,6 +99,7 @@ export class Settings {
       prompt: this.prompt,
       microphoneId: this.microphoneId,
       context: this.context,
+      accuracy: this.accuracy,
       offline: this.offline,
     };
     try {

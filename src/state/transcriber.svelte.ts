@@ -1,7 +1,7 @@
 import type { LanguageGuess, Segment, Transcript } from '../domain/transcript/types';
 import type { HistoryEntry } from '../services/history';
 import type { History } from './history.svelte';
-import type { LiveOptions, LiveResult, LiveStats, LiveUpdate, LoadedModel, LoadProgress, LoadRequest, Task, TranscribeResult } from '../../workers/asr/protocol';
+import type { Accuracy, AsrErrorName, LiveOptions, LiveResult, LiveStats, LiveUpdate, LoadedModel, LoadProgress, LoadRequest, Task, TranscribeResult } from '../../workers/asr/protocol';
 import { AsrClient } from '../services/asr-client';
 import { AudioDecodeError, decodeFile } from '../services/audio-decode';
 
@@ -10,10 +10,40 @@ export type Phase = 'download' | 'compile' | 'warmup' | 'decoding-audio' | 'tran
 
 /** What the UI shows of an error: a message key with parameters, or a plain message. */
 export interface UiError {
-  key?: 'errBadAudio' | 'errEmpty' | 'errTooLong' | 'errWorkerCrashed' | 'errMicDenied' | 'errMicNoDevice' | 'errMicBusy' | 'errMicUnsupported' | 'errMicLost' | 'errMicSuspended';
+  key?: 'errBadAudio' | 'errEmpty' | 'errTooLong' | 'errWorkerCrashed' | 'errMicDenied' | 'errMicNoDevice' | 'errMicBusy' | 'errMicUnsupported' | 'errMicLost' | 'errMicSuspended' | AsrErrorKey;
   params?: Record<string, string | number>;
   message?: string;
 }
+
+/**
+ * A worker error in the UI language: the worker names the kind (`Error.name`), the UI words it.
+ * Kinds without their own words show the worker's message.
+ */
+export function uiErrorFor(err: Error, modelId: string): UiError {
+  const model = { model: modelId };
+  switch (err.name as AsrErrorName) {
+    case 'ModelNotFound':
+      return { key: 'errModelNotFound', params: model };
+    case 'NotAModelSource':
+      return { key: 'errNotAModelSource', params: { ...model, url: /https?:\/\/\S+?config\.json/.exec(err.message)?.[0] ?? '' } };
+    case 'NoOnnxWeights':
+      return { key: 'errNoOnnx', params: { ...model, file: /onnx\/[^\s")]+/.exec(err.message)?.[0] ?? '' } };
+    case 'NotWhisper':
+      return { key: 'errNotWhisper', params: model };
+    case 'NetworkError':
+      return { key: 'errNetwork', params: model };
+    case 'OutOfMemory':
+      return { key: 'errOutOfMemory', params: model };
+    case 'WebGpuUnavailable':
+      return { key: /shader-f16/.test(err.message) ? 'errNoShaderF16' : 'errNoWebGpu' };
+    case 'OfflineMode':
+      return { key: 'errOfflineModeLoad', params: { host: /connecting to (\S+)\.\s/.exec(err.message)?.[1] ?? '' } };
+    default:
+      return { message: err.message };
+  }
+}
+
+type AsrErrorKey = 'errModelNotFound' | 'errNotAModelSource' | 'errNoOnnx' | 'errNotWhisper' | 'errNetwork' | 'errOutOfMemory' | 'errNoShaderF16' | 'errNoWebGpu' | 'errOfflineModeLoad';
 
 function sameRequest(a: LoadRequest, b: LoadRequest) {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -146,7 +176,7 @@ export class Transcriber {
       return true;
     } catch (err) {
       this.#loadedRequest = null;
-      if ((err as Error).name !== 'WorkerCrashed') this.#fail({ message: (err as Error).message });
+      if ((err as Error).name !== 'WorkerCrashed') this.#fail(uiErrorFor(err as Error, request.modelId));
       return false;
     }
   }
@@ -155,7 +185,7 @@ export class Transcriber {
    * Transcribe a file. `resume` continues a history entry: its settled text is kept and only
    * the audio after `from` seconds is transcribed.
    */
-  async transcribeFile(file: File, request: LoadRequest, options: { language: string; task: Task; prompt: string }, resume?: { id: string; segments: Segment[]; from: number }) {
+  async transcribeFile(file: File, request: LoadRequest, options: { language: string; task: Task; prompt: string; accuracy?: Accuracy; context?: boolean; fallback?: boolean; preferredLanguages?: string[] }, resume?: { id: string; segments: Segment[]; from: number }) {
     if (this.busy) return;
     if (!(await this.load(request))) return;
     this.error = null;
@@ -181,7 +211,8 @@ export class Transcriber {
     const offset = resume ? Math.min(resume.from, duration) : 0;
     const kept = resume?.segments ?? [];
     if (offset > 0) audio = audio.slice(Math.round(offset * 16_000));
-    const shift = (segments: Segment[]) => (offset ? segments.map((s) => ({ ...s, start: s.start + offset, end: s.end + offset })) : segments);
+    const move = <T extends { start: number; end: number }>(x: T): T => ({ ...x, start: x.start + offset, end: x.end + offset });
+    const shift = (segments: Segment[]) => (offset ? segments.map((s) => ({ ...move(s), ...(s.words ? { words: s.words.map(move) } : {}) })) : segments);
     this.fileName = file.name;
     this.source = 'file';
     this.modelId = request.modelId;
@@ -207,8 +238,12 @@ export class Transcriber {
     }) ?? null;
     this.entryId = entryId;
     try {
-      const result = await this.#client.transcribe({ jobId, audio, language: options.language, task: options.task, prompt: options.prompt }, (u) => {
-        if (jobId !== this.#jobId) return;
+      // Updates come through their own port: one may land after the result. It must not undo it.
+      let finished = false;
+      const result = await this.#client.transcribe({ jobId, audio, language: options.language, task: options.task, prompt: options.prompt, accuracy: options.accuracy, context: options.context, fallback: options.fallback, preferredLanguages: options.preferredLanguages,
+        // A resumed job continues with the saved text as context, like the run it replaces.
+        previousText: options.context === false ? undefined : kept.map((s) => s.text).join('').slice(-2000) }, (u) => {
+        if (jobId !== this.#jobId || finished) return;
         this.segments = [...kept, ...shift(u.segments)];
         this.partial = u.partial;
         this.processedSeconds = offset + u.processedSeconds;
@@ -216,6 +251,7 @@ export class Transcriber {
         if (u.languageGuesses) this.languageGuesses = u.languageGuesses;
         this.journal?.progress(entryId, { segments: this.segments, completedUntil: offset + u.settledSeconds, language: u.language });
       });
+      finished = true;
       this.segments = [...kept, ...shift(result.segments)];
       this.partial = '';
       this.language = result.language;

@@ -1,54 +1,188 @@
 /**
- * Accuracy with `earshot-test-tiny` (a Whisper trained on espeak-ng speech that transcribes
- * new sentences of its vocabulary). Skips, saying so, until ../shared/models/earshot-test-tiny
- * exists; picks it up without changes when it does.
+ * Recognition on real Whisper (../shared/models: tiny.en for English, base for Mandarin and
+ * language identification), through the UI in headless Chromium, against the plain
+ * transformers.js pipeline in the same browser (bench/baseline) on the same model files, device,
+ * dtype and audio (decoded by ffmpeg).
+ * Formats are in fidelity.test.ts; here: degraded recordings, a long recording with pauses,
+ * sounds without speech, the prompt, what the JSON export and the words on screen carry, and
+ * Mandarin with language identification.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { editDistance, normalise, wer } from '../fixtures/wer';
-import { openApp, transcribe } from './app';
+import type { JsonExport } from '../../src/domain/transcript/formats';
+import { simplified } from '../fixtures/script';
+import { alignWords, normalise, wer } from '../fixtures/wer';
+import { download, openApp, transcribe } from './app';
+import { BASELINE_DIST, browserBaseline } from './baseline';
 import { haveChromium, launch, watchConsole } from './browser';
-import { baselineTranscripts } from './baseline';
-import { ROOT, TINY_MODEL, have, joinWithPauses, type Clip } from './fixtures';
+import { BASE_MODEL, DEGRADED, FIXTURES, ROOT, TINY_EN_MODEL, degrade, have, longEnglishRecording, nonSpeech, speechClips, toBaselineWav, type Clip } from './fixtures';
 import { startServer, type TestServer } from './server';
-import { makeClips } from './test-model-clips';
 
-const MODEL = 'earshot-test-tiny';
-const present = existsSync(join(TINY_MODEL, 'config.json'));
-if (!present) console.warn(`accuracy tests skipped: ${TINY_MODEL} is not there yet (the test model is being prepared; see ../shared/test-model.md)`);
-const ready = present && haveChromium() && have('espeak-ng') && have('sox');
+const TINY = 'whisper-tiny.en';
+const BASE = 'whisper-base';
+const tinyPresent = existsSync(join(TINY_EN_MODEL, 'config.json'));
+const basePresent = existsSync(join(BASE_MODEL, 'config.json'));
+if (!tinyPresent || !basePresent) console.warn(`accuracy tests skipped in part: ${TINY_EN_MODEL} or ${BASE_MODEL} not found (../shared is beside the repo in CI)`);
+const tools = haveChromium() && have('ffmpeg') && have('sox');
 
-const RUNS = [
-  { device: 'wasm' as const, dtype: 'q8', enClips: 24, zhClips: 12, longForm: true },
-  { device: 'webgpu' as const, dtype: 'fp32', enClips: 4, zhClips: 2, longForm: false },
-];
+/** The baseline page and the test audio, beside the app on the test server. */
+const MOUNTS = { '/baseline/': BASELINE_DIST, '/fixtures/': FIXTURES };
+const served = (server: TestServer) => (file: string) => `${server.url}/fixtures/${relative(FIXTURES, file)}`;
 
-describe.skipIf(!ready).each(RUNS)('accuracy with earshot-test-tiny on $device ($dtype)', ({ device, dtype, enClips, zhClips, longForm }) => {
+const text = (segments: { text: string }[]) => segments.map((s) => s.text).join(' ');
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+
+async function transcribeAll(page: Page, files: string[], logs: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const file of files) {
+    const r = await transcribe(page, file);
+    expect(r.state, `${file}\n${logs.slice(-20).join('\n')}`).toBe('done');
+    out.push(text(r.segments));
+  }
+  return out;
+}
+
+describe.skipIf(!tinyPresent || !tools)('English on whisper-tiny.en (WASM, q8)', () => {
   let server: TestServer;
   let browser: Browser;
   let page: Page;
   let logs: string[];
-  let en: Clip[];
-  let zh: Clip[];
-  const appText = new Map<string, string>();
-  const detected = new Map<string, string | null>();
+  const clips = speechClips('en');
 
   beforeAll(async () => {
-    en = makeClips('en', enClips, 101);
-    zh = makeClips('zh', zhClips, 202);
-    server = await startServer(join(ROOT, 'dist'), { [MODEL]: TINY_MODEL });
-    browser = await launch({ webgpu: device === 'webgpu' });
+    server = await startServer(join(ROOT, 'dist'), { [TINY]: TINY_EN_MODEL }, MOUNTS);
+    browser = await launch();
+    page = await (await browser.newContext({ acceptDownloads: true })).newPage();
+    logs = watchConsole(page);
+    await openApp(page, server, TINY, 'wasm', 'q8');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  // Both sides get the very same 16 kHz samples (ffmpeg's decode of each copy): what differs is
+  // only how the model is driven. (Formats and the app's own decoding: fidelity.test.ts.)
+  for (const kind of ['clean', ...Object.keys(DEGRADED)]) {
+    it(`${kind}: WER no worse than the plain pipeline on the same audio`, async () => {
+      const files = clips.map((c) => toBaselineWav(kind === 'clean' ? c.file : degrade(c.file, kind)));
+      const baseline = await browserBaseline(browser, server, { id: TINY, device: 'wasm', dtype: 'q8' }, 'en', files, served(server));
+      const app = await transcribeAll(page, files, logs);
+      const appWer = wer(clips.map((c, i) => ({ reference: c.reference, hypothesis: app[i] })));
+      const baseWer = wer(clips.map((c, i) => ({ reference: c.reference, hypothesis: baseline.get(files[i])! })));
+      console.log(`[accuracy] tiny.en q8 ${kind}: app WER ${pct(appWer)} vs pipeline ${pct(baseWer)} (${clips.length} clips)`);
+      expect(appWer, JSON.stringify(app, null, 1)).toBeLessThanOrEqual(baseWer + 1e-9);
+    });
+  }
+
+  it('a 6.5-minute recording with pauses: within 3 points of the clips one by one, no sentence lost or doubled', async () => {
+    const { file, clips: heard } = longEnglishRecording();
+    const started = Date.now();
+    const r = await transcribe(page, file, 900_000);
+    const seconds = (Date.now() - started) / 1000;
+    expect(r.state).toBe('done');
+    const one = await transcribeAll(page, clips.map((c) => c.file), logs);
+    const perClip = new Map(clips.map((c, i) => [c.file, one[i]]));
+    const floor = wer(heard.map((c) => ({ reference: c.reference, hypothesis: perClip.get(c.file)! })));
+    const longWer = wer([{ reference: heard.map((c) => c.reference).join(' '), hypothesis: text(r.segments) }]);
+
+    // Which clip each reference word belongs to, and whether the long transcript kept it.
+    const words = heard.map((c) => normalise(c.reference));
+    const { deleted, insertedRuns } = alignWords(words.flat(), normalise(text(r.segments)));
+    let at = 0;
+    const lost = words.flatMap((w, i) => {
+      const gone = deleted.slice(at, (at += w.length)).filter(Boolean).length;
+      return gone / w.length > 0.5 ? [`clip ${i}: ${heard[i].reference}`] : [];
+    });
+    console.log(
+      `[accuracy] long form ${heard.length} clips: WER ${pct(longWer)} vs clips one by one ${pct(floor)}; ` +
+        `lost sentences ${lost.length}, longest inserted run ${Math.max(0, ...insertedRuns)} words; ${seconds.toFixed(0)} s in the browser`,
+    );
+    expect(lost, text(r.segments)).toEqual([]);
+    expect(Math.max(0, ...insertedRuns), text(r.segments)).toBeLessThan(6);
+    expect(longWer).toBeLessThanOrEqual(floor + 0.03);
+    for (let i = 1; i < r.segments.length; i++) expect(r.segments[i].start).toBeGreaterThanOrEqual(r.segments[i - 1].start);
+  });
+
+  it('silence, noise, hum and tones give no words', async () => {
+    for (const [name, file] of Object.entries(nonSpeech())) {
+      const r = await transcribe(page, file);
+      expect(r.state).toBe('done');
+      expect(text(r.segments).trim(), name).toBe('');
+    }
+  });
+
+  it('the prompt changes a spelling: the painter is written "Birket Foster" as the prompt spells him', async () => {
+    const clip = clips.find((c) => c.reference.includes('BIRKET'))!;
+    const without = text((await transcribe(page, clip.file)).segments);
+    await page.fill('[data-testid=prompt]', 'Linnell, Birket Foster, Carker');
+    const withPrompt = text((await transcribe(page, clip.file)).segments);
+    await page.fill('[data-testid=prompt]', '');
+    console.log(`[accuracy] prompt: without "${without.slice(0, 160)}…" / with "${withPrompt.slice(0, 160)}…"`);
+    expect(without).not.toMatch(/Birket Foster/);
+    expect(withPrompt).toMatch(/Birket Foster/);
+  });
+
+  it('keeps the confidence: JSON segments carry OpenAI’s figures and timed words, and words on screen carry their times', async () => {
+    const jfk = clips.find((c) => c.file.endsWith('jfk.wav'))!;
+    expect((await transcribe(page, jfk.file)).state).toBe('done');
+    const json = JSON.parse((await download(page, 'export-json')).text) as JsonExport;
+    expect(json.segments.length).toBeGreaterThan(0);
+    for (const s of json.segments) {
+      expect(Object.keys(s).sort()).toEqual(['avg_logprob', 'compression_ratio', 'end', 'no_speech_prob', 'start', 'temperature', 'text', 'words']);
+      expect(s.avg_logprob).toBeLessThan(0);
+      expect(s.no_speech_prob).toBeGreaterThanOrEqual(0);
+      expect(s.temperature).toBe(0);
+      expect(s.compression_ratio).toBeGreaterThan(0.5);
+      for (const w of s.words!) {
+        expect(Object.keys(w).sort()).toEqual(['end', 'probability', 'start', 'word']);
+        expect(w.start).toBeGreaterThanOrEqual(s.start - 1e-6);
+        expect(w.end).toBeLessThanOrEqual(s.end + 1e-6);
+        expect(w.end).toBeGreaterThanOrEqual(w.start);
+        expect(w.probability).toBeGreaterThan(0);
+        expect(w.probability).toBeLessThanOrEqual(1);
+      }
+      expect(s.words!.map((w) => w.word).join('').trim()).toBe(s.text);
+    }
+    // "ask" (the first one) is said at about 3.3 s, after a second's pause: cross-attention alone
+    // put it at 2.3 s (in the pause); moved out of the silence the VAD heard, it lands on time.
+    const words = json.segments.flatMap((s) => s.words!);
+    const ask = words.find((w) => /ask/i.test(w.word))!;
+    console.log(`[accuracy] JFK word times: ${words.map((w) => `${w.word.trim()}@${w.start}`).join(' ')}`);
+    expect(Math.abs(ask.start - 3.3)).toBeLessThan(0.3);
+    const onScreen = await page.$$eval('[data-testid=word]', (els) => els.map((el) => ({ start: Number(el.getAttribute('data-start')), text: el.textContent })));
+    expect(onScreen.length).toBe(words.length);
+    expect(onScreen.map((w) => w.start)).toEqual(words.map((w) => Number(w.start.toFixed(2))));
+  });
+});
+
+describe.skipIf(!basePresent || !tools)('Mandarin and language identification on whisper-base (WASM, q8)', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let logs: string[];
+  const zh = speechClips('zh');
+  const en = speechClips('en');
+  const detected = new Map<string, string | null>();
+  const appText = new Map<string, string>();
+
+  beforeAll(async () => {
+    server = await startServer(join(ROOT, 'dist'), { [BASE]: BASE_MODEL }, MOUNTS);
+    browser = await launch();
     page = await browser.newPage();
     logs = watchConsole(page);
-    await openApp(page, server, MODEL, device, dtype);
-    // Language left on "detect automatically": the same runs give text and detected language.
-    for (const clip of [...en, ...zh]) {
+    await openApp(page, server, BASE, 'wasm', 'q8');
+    // A Mandarin speaker's setup: the Chinese UI. Whisper's guess stands wherever it is sure;
+    // where it is unsure (one accented clip: Burmese 0.35, Mandarin 0.32), the UI's language wins.
+    await page.selectOption('[data-testid=ui-language]', 'zh');
+    // Language on "detect automatically": the same runs give the text and the language.
+    for (const clip of [...zh, ...en] as Clip[]) {
       const r = await transcribe(page, clip.file);
-      expect(r.state, logs.join('\n')).toBe('done');
-      appText.set(clip.file, r.segments.map((s) => s.text).join(' '));
+      expect(r.state, logs.slice(-20).join('\n')).toBe('done');
+      appText.set(clip.file, text(r.segments));
       detected.set(clip.file, await page.getAttribute('[data-testid=detected-language]', 'data-lang'));
     }
   });
@@ -58,43 +192,19 @@ describe.skipIf(!ready).each(RUNS)('accuracy with earshot-test-tiny on $device (
     await server?.close();
   });
 
-  for (const language of ['en', 'zh'] as const) {
-    it(`${language} clips: WER within 2 points of the plain pipeline`, () => {
-      const clips = language === 'en' ? en : zh;
-      const baseline = baselineTranscripts(TINY_MODEL, dtype, language, clips.map((c) => c.file));
-      const appWer = wer(clips.map((c) => ({ reference: c.reference, hypothesis: appText.get(c.file)! })));
-      const baseWer = wer(clips.map((c) => ({ reference: c.reference, hypothesis: baseline.get(c.file)! })));
-      console.log(`[accuracy] ${device}/${dtype} ${language}: app WER ${(appWer * 100).toFixed(1)} % vs pipeline ${(baseWer * 100).toFixed(1)} % (${clips.length} clips)`);
-      expect(appWer - baseWer).toBeLessThanOrEqual(0.02);
-    });
-  }
-
-  it('detects English and Mandarin', () => {
-    for (const c of en) expect(detected.get(c.file), c.file).toBe('en');
-    for (const c of zh) expect(detected.get(c.file), c.file).toBe('zh');
+  it('Mandarin: CER no worse than the plain pipeline (both in simplified characters)', async () => {
+    const files = zh.map((c) => toBaselineWav(c.file));
+    const baseline = await browserBaseline(browser, server, { id: BASE, device: 'wasm', dtype: 'q8' }, 'zh', files, served(server));
+    const score = (hyp: (c: Clip, i: number) => string) => wer(zh.map((c, i) => ({ reference: simplified(c.reference), hypothesis: simplified(hyp(c, i)) })));
+    const appCer = score((c) => appText.get(c.file)!);
+    const baseCer = score((_, i) => baseline.get(files[i])!);
+    console.log(`[accuracy] base q8 zh: app CER ${pct(appCer)} vs pipeline ${pct(baseCer)} (${zh.length} clips); e.g. ${zh.slice(0, 3).map((c) => appText.get(c.file)).join(' | ')}`);
+    expect(appCer).toBeLessThanOrEqual(baseCer + 1e-9);
   });
 
-  it.skipIf(!longForm)('a ≥ 5 min file of clips with pauses: no words duplicated or lost at window boundaries', async () => {
-    const clips = makeClips('en', 90, 303);
-    const pauses = [0.5, 1.2, 3, 0.8, 2, 1.6];
-    const file = joinWithPauses('test-tiny-long.wav', clips.map((c) => c.file), pauses);
-    expect(Number(execFileSync('soxi', ['-D', file], { encoding: 'utf8' }))).toBeGreaterThanOrEqual(300);
-    const r = await transcribe(page, file, 900_000);
-    expect(r.state).toBe('done');
-    const reference = clips.map((c) => c.reference).join(' ');
-    const hypothesis = r.segments.map((s) => s.text).join(' ');
-    // Per-clip app WER on the same clips is the floor; long-form must not add more than 2 points.
-    const perClip: { reference: string; hypothesis: string }[] = [];
-    for (const c of clips.slice(0, 20)) {
-      const one = await transcribe(page, c.file);
-      perClip.push({ reference: c.reference, hypothesis: one.segments.map((s) => s.text).join(' ') });
-    }
-    const floor = wer(perClip);
-    const longWer = editDistance(normalise(reference), normalise(hypothesis)) / normalise(reference).length;
-    const extraWords = normalise(hypothesis).length - normalise(reference).length;
-    console.log(`[accuracy] long-form ${clips.length} clips: WER ${(longWer * 100).toFixed(1)} % vs per-clip ${(floor * 100).toFixed(1)} %, word count ${extraWords >= 0 ? '+' : ''}${extraWords}`);
-    expect(longWer - floor).toBeLessThanOrEqual(0.02);
-    // Segments must be in order and cover the file without going back in time.
-    for (let i = 1; i < r.segments.length; i++) expect(r.segments[i].start).toBeGreaterThanOrEqual(r.segments[i - 1].start);
+  it('identifies English and Mandarin on every clip', () => {
+    const wrong = [...en.map((c) => [c, 'en'] as const), ...zh.map((c) => [c, 'zh'] as const)].filter(([c, lang]) => detected.get(c.file) !== lang).map(([c]) => `${c.file}: ${detected.get(c.file)}`);
+    console.log(`[accuracy] base language ID: ${en.length + zh.length - wrong.length}/${en.length + zh.length} right`);
+    expect(wrong).toEqual([]);
   });
 });

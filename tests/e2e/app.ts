@@ -9,8 +9,12 @@ export interface SegmentOut {
   text: string;
 }
 
-export async function openApp(page: Page, server: TestServer, modelId: string, device: 'wasm' | 'webgpu', dtype: string) {
-  await page.goto(`${server.url}/?models=${encodeURIComponent(`${server.url}/models`)}&model=${encodeURIComponent(modelId)}`);
+/**
+ * Open the app on a model from the test server. `extra` adds URL parameters, e.g. `fallback=0`
+ * for random-weight models (no temperature makes them confident: every window would run 6 times).
+ */
+export async function openApp(page: Page, server: TestServer, modelId: string, device: 'wasm' | 'webgpu', dtype: string, extra = '') {
+  await page.goto(`${server.url}/?models=${encodeURIComponent(`${server.url}/models`)}&model=${encodeURIComponent(modelId)}${extra ? `&${extra}` : ''}`);
   await page.selectOption('[data-testid=device-select]', device);
   await page.selectOption('[data-testid=dtype-select]', dtype);
 }

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
+import type { Browser } from 'playwright-core';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE, ROOT } from './fixtures';
+import type { TestServer } from './server';
 
 /** Transcripts from the plain Node pipeline (cached by model, dtype, language and files). */
 export function baselineTranscripts(modelDir: string, dtype: string, language: string, files: string[]): Map<string, string> {
@@ -18,4 +20,39 @@ export function baselineTranscripts(modelDir: string, dtype: string, language: s
   }
   const rows = JSON.parse(readFileSync(cached, 'utf8')) as { file: string; text: string }[];
   return new Map(rows.map((r) => [r.file, r.text]));
+}
+
+/** Where global-setup builds the baseline page (bench/baseline): served under /baseline/. */
+export const BASELINE_DIST = join(CACHE, 'bench-dist');
+
+/**
+ * The plain pipeline in the same browser as the app — `bench/baseline/`, what most browser
+ * Whisper apps run: `pipeline('automatic-speech-recognition')`, 30 s chunks, 5 s stride — on
+ * the same model files, device, dtype and threads, fed the same 16 kHz audio (ffmpeg-decoded
+ * WAV). Same runtime, same arithmetic: any difference in text is the method's.
+ * The server must mount BASELINE_DIST at /baseline/ and serve the model under /models/.
+ */
+export async function browserBaseline(
+  browser: Browser,
+  server: TestServer,
+  model: { id: string; device: 'wasm' | 'webgpu'; dtype: string; threads?: number },
+  language: string,
+  wavFiles: string[],
+  url: (file: string) => string,
+): Promise<Map<string, string>> {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${server.url}/baseline/index.html`);
+    await page.waitForFunction(() => 'baseline' in window);
+    const request = { modelBase: `${server.url}/models`, modelId: model.id, device: model.device, dtype: model.dtype, threads: model.threads ?? 2 };
+    await page.evaluate((r) => (window as never as { baseline: { load(r: unknown): Promise<unknown> } }).baseline.load(r), request);
+    const out = new Map<string, string>();
+    for (const file of wavFiles) {
+      const r = (await page.evaluate(([u, l]) => (window as never as { baseline: { run(u: string, l: string): Promise<{ text: string }> } }).baseline.run(u, l), [url(file), language])) as { text: string };
+      out.set(file, r.text);
+    }
+    return out;
+  } finally {
+    await page.close();
+  }
 }

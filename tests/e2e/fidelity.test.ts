@@ -1,45 +1,58 @@
 /**
- * Fidelity: `earshot-test-memorized` transcribes exactly its 24 clips, so any fault in
- * decoding, downmixing, resampling or feature extraction shows up as wrong words. The app's
- * WER on those clips — as WAV and converted to other containers, codecs, rates and channel
- * layouts — must stay within 2 points of the same model in a plain Node pipeline fed the same
- * file decoded and resampled by ffmpeg (an independent audio path). 8 kHz audio loses the
- * top half of the spectrum for both, so the comparison is per variant, like for like.
+ * Fidelity of the audio path on every container, codec, rate and channel layout the app reads:
+ * the same clips as WAV and converted (mp3, ogg, opus, m4a, flac, webm, mp4 video, 8 kHz,
+ * 44.1 kHz, 48 kHz stereo), transcribed through the UI, against the same model in the plain
+ * pipeline in the same browser (bench/baseline) fed the same file decoded and resampled by ffmpeg
+ * (an independent audio path).
+ * 8 kHz audio loses the top half of the spectrum for both, so the comparison is per variant.
+ *
+ * On WASM: real Whisper tiny.en on the real English clips; on WebGPU (SwiftShader here: a real
+ * model would take minutes per clip) the mechanics with earshot-test-memorized in fp32. The two
+ * audio paths differ by design (the browser's decoder and our resampler vs ffmpeg's), and
+ * tiny.en flips a word or two on differences that small, so each format must stay within 2
+ * points of the pipeline; accuracy.test.ts holds the app to "no worse" on identical samples.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wer } from '../fixtures/wer';
 import { openApp, transcribe } from './app';
 import { haveChromium, launch, watchConsole } from './browser';
-import { baselineTranscripts } from './baseline';
-import { MEMORIZED_MODEL, ROOT, VARIANTS, convert, have, memorizedClips, toBaselineWav } from './fixtures';
+import { BASELINE_DIST, browserBaseline } from './baseline';
+import { FIXTURES, MEMORIZED_MODEL, ROOT, TINY_EN_MODEL, VARIANTS, convert, have, memorizedClips, speechClips, toBaselineWav, type Clip } from './fixtures';
 import { startServer, type TestServer } from './server';
 
-const MODEL = 'earshot-test-memorized';
-const present = existsSync(join(MEMORIZED_MODEL, 'config.json'));
-if (!present) console.warn(`fidelity tests skipped: ${MEMORIZED_MODEL} not found (../shared is beside the repo in CI)`);
+interface Run {
+  device: 'wasm' | 'webgpu';
+  dtype: string;
+  model: string;
+  dir: string;
+  clips: () => Clip[];
+  variants: string[];
+  /** How far from the pipeline the app may be, in WER. */
+  tolerance: number;
+}
 
-/** WebGPU on SwiftShader (software) is very slow: it runs 4 clips as WAV and as AAC. */
-const RUNS = [
-  { device: 'wasm' as const, dtype: 'q8', variants: ['wav', ...Object.keys(VARIANTS)] },
-  { device: 'webgpu' as const, dtype: 'fp32', variants: ['wav', 'm4a'], clips: 4 },
+const RUNS: Run[] = [
+  { device: 'wasm', dtype: 'q8', model: 'whisper-tiny.en', dir: TINY_EN_MODEL, clips: () => speechClips('en'), variants: ['wav', ...Object.keys(VARIANTS)], tolerance: 0.02 },
+  { device: 'webgpu', dtype: 'fp32', model: 'earshot-test-memorized', dir: MEMORIZED_MODEL, clips: () => memorizedClips().slice(0, 4), variants: ['wav', 'm4a'], tolerance: 0.02 },
 ];
+for (const r of RUNS) if (!existsSync(join(r.dir, 'config.json'))) console.warn(`fidelity tests with ${r.model} skipped: ${r.dir} not found (../shared is beside the repo in CI)`);
 
-describe.skipIf(!present || !haveChromium() || !have('ffmpeg')).each(RUNS)('fidelity on $device ($dtype)', ({ device, dtype, variants, clips: clipCount }) => {
+describe.skipIf(!haveChromium() || !have('ffmpeg')).each(RUNS.filter((r) => existsSync(join(r.dir, 'config.json'))))('fidelity with $model on $device ($dtype)', ({ device, dtype, model, dir, clips: clipsOf, variants, tolerance }) => {
   let server: TestServer;
   let browser: Browser;
   let page: Page;
   let logs: string[];
-  const clips = memorizedClips().slice(0, clipCount ?? 24);
+  const clips = clipsOf();
 
   beforeAll(async () => {
-    server = await startServer(join(ROOT, 'dist'), { [MODEL]: MEMORIZED_MODEL });
+    server = await startServer(join(ROOT, 'dist'), { [model]: dir }, { '/baseline/': BASELINE_DIST, '/fixtures/': FIXTURES });
     browser = await launch({ webgpu: device === 'webgpu' });
     page = await browser.newPage();
     logs = watchConsole(page);
-    await openApp(page, server, MODEL, device, dtype);
+    await openApp(page, server, model, device, dtype);
   });
 
   afterAll(async () => {
@@ -48,9 +61,11 @@ describe.skipIf(!present || !haveChromium() || !have('ffmpeg')).each(RUNS)('fide
   });
 
   for (const variant of variants) {
-    it(`${variant}: WER within 2 points of the plain pipeline on the same audio`, async () => {
+    it(`${variant}: WER within ${tolerance * 100} points of the plain pipeline on the same file`, async () => {
       const files = clips.map((clip) => (variant === 'wav' ? clip.file : convert(clip.file, variant)));
-      const baseline = baselineTranscripts(MEMORIZED_MODEL, dtype, 'en', files.map(toBaselineWav));
+      // The pipeline runs on WASM for both runs: on the software WebGPU adapter it would take
+      // minutes per clip, and the WebGPU run is there to show the app's GPU path gives the same text.
+      const baseline = await browserBaseline(browser, server, { id: model, device: 'wasm', dtype }, 'en', files.map(toBaselineWav), (f) => `${server.url}/fixtures/${relative(FIXTURES, f)}`);
       const baselineWer = wer(clips.map((c, i) => ({ reference: c.reference, hypothesis: baseline.get(toBaselineWav(files[i]))! })));
       const pairs: { reference: string; hypothesis: string }[] = [];
       for (const [i, clip] of clips.entries()) {
@@ -59,9 +74,9 @@ describe.skipIf(!present || !haveChromium() || !have('ffmpeg')).each(RUNS)('fide
         pairs.push({ reference: clip.reference, hypothesis: r.segments.map((s) => s.text).join(' ') });
       }
       const appWer = wer(pairs);
-      console.log(`[fidelity] ${device}/${dtype} ${variant}: app WER ${(appWer * 100).toFixed(1)} % vs pipeline ${(baselineWer * 100).toFixed(1)} % (${clips.length} clips)`);
-      if (variant === 'wav') expect(baselineWer, 'the model itself should know its clips').toBeLessThan(0.1);
-      expect(Math.abs(appWer - baselineWer), JSON.stringify(pairs.filter((p) => wer([p]) > 0), null, 1)).toBeLessThanOrEqual(0.02);
+      console.log(`[fidelity] ${model} ${device}/${dtype} ${variant}: app WER ${(appWer * 100).toFixed(1)} % vs pipeline ${(baselineWer * 100).toFixed(1)} % (${clips.length} clips)`);
+      if (variant === 'wav') expect(baselineWer, 'the model itself should get its clips mostly right').toBeLessThan(0.15);
+      expect(Math.abs(appWer - baselineWer), JSON.stringify(pairs.filter((p) => wer([p]) > 0), null, 1)).toBeLessThanOrEqual(tolerance + 1e-9);
     });
   }
 });

@@ -12,7 +12,6 @@ export const CACHE = join(ROOT, '.cache');
 export const FIXTURES = join(CACHE, 'fixtures');
 export const MEMORIZED_MODEL = join(SHARED, 'models/earshot-test-memorized');
 export const MEMORIZED_CLIPS = join(SHARED, 'test-clips/memorized');
-export const TINY_MODEL = join(SHARED, 'models/earshot-test-tiny');
 
 export function have(tool: string): boolean {
   try {
@@ -107,4 +106,77 @@ export function joinWithPauses(name: string, inputs: string[], pauseSeconds: num
   });
   execFileSync('sox', [...parts, out]);
   return out;
+}
+
+export const AUDIO = join(SHARED, 'audio');
+export const TINY_EN_MODEL = join(SHARED, 'models/whisper-tiny.en');
+export const BASE_MODEL = join(SHARED, 'models/whisper-base');
+
+/** Real speech clips of one language with reference transcripts (../shared/audio/transcripts.tsv). */
+export function speechClips(language: 'en' | 'zh'): Clip[] {
+  const rows = readFileSync(join(AUDIO, 'transcripts.tsv'), 'utf8').trim().split('\n').slice(1);
+  return rows
+    .map((row) => row.split('\t'))
+    .filter(([file, lang, , reference]) => lang === language && reference?.trim() && !file.endsWith('.flac'))
+    .map(([file, lang, , reference]) => ({ file: join(AUDIO, file), language: lang, reference }));
+}
+
+/**
+ * A long recording as users bring them: the English clips three times over in different orders
+ * (≈ 6.5 minutes), joined by pauses from half a second to six seconds. Returns the file and the
+ * clips in the order they are heard.
+ */
+export function longEnglishRecording(): { file: string; clips: Clip[] } {
+  const base = speechClips('en');
+  const clips = [0, 3, 7].flatMap((shift) => base.map((_, i) => base[(i * 3 + shift) % base.length]));
+  const file = joinWithPauses('long-en.wav', clips.map((c) => c.file), [0.5, 1.2, 3, 0.8, 2, 1.6, 6]);
+  return { file, clips };
+}
+
+/**
+ * Degraded copies, the way users' recordings come: background noise, a reverberant room, a
+ * phone line (300–3400 Hz, 8 kHz, µ-law), and low-bitrate lossy files.
+ */
+export const DEGRADED: Record<string, { ext: string; make: (input: string, out: string) => void }> = {
+  noise: {
+    ext: 'wav',
+    make: (input, out) =>
+      execFileSync('ffmpeg', ['-y', '-loglevel', 'error', '-i', input, '-f', 'lavfi', '-i', 'anoisesrc=color=pink:amplitude=0.015:seed=7', '-filter_complex', '[0:a][1:a]amix=inputs=2:duration=first:normalize=0', '-ar', '16000', '-ac', '1', out]),
+  },
+  reverb: { ext: 'wav', make: (input, out) => execFileSync('sox', [input, '-r', '16000', '-c', '1', '-b', '16', out, 'reverb', '40', '50', '60', 'gain', '-n', '-3']) },
+  phone: {
+    ext: 'wav',
+    make: (input, out) => {
+      const law = `${out}.ulaw.wav`;
+      execFileSync('ffmpeg', ['-y', '-loglevel', 'error', '-i', input, '-af', 'highpass=f=300,lowpass=f=3400', '-ar', '8000', '-ac', '1', '-c:a', 'pcm_mulaw', law]);
+      execFileSync('ffmpeg', ['-y', '-loglevel', 'error', '-i', law, '-c:a', 'pcm_s16le', out]);
+    },
+  },
+  'mp3-24k': { ext: 'mp3', make: (input, out) => execFileSync('ffmpeg', ['-y', '-loglevel', 'error', '-i', input, '-ac', '1', '-c:a', 'libmp3lame', '-b:a', '24k', out]) },
+  'opus-12k': { ext: 'ogg', make: (input, out) => execFileSync('ffmpeg', ['-y', '-loglevel', 'error', '-i', input, '-ac', '1', '-c:a', 'libopus', '-b:a', '12k', out]) },
+};
+
+export function degrade(input: string, kind: string): string {
+  const d = DEGRADED[kind];
+  const dir = join(FIXTURES, `degraded-${kind}`);
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, input.split('/').pop()!.replace(/\.\w+$/, `.${d.ext}`));
+  if (!existsSync(out)) d.make(input, out);
+  return out;
+}
+
+/** Sounds with no speech in them: silence, noise, tones. */
+export function nonSpeech(): Record<string, string> {
+  mkdirSync(FIXTURES, { recursive: true });
+  const make = (name: string, args: string[]) => {
+    const out = join(FIXTURES, `nonspeech-${name}.wav`);
+    if (!existsSync(out)) execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', out, ...args]);
+    return out;
+  };
+  return {
+    silence: make('silence', ['trim', '0', '40']),
+    noise: make('noise', ['synth', '40', 'pinknoise', 'vol', '0.1']),
+    hum: make('hum', ['synth', '40', 'sine', '50', 'vol', '0.2']),
+    tones: make('tones', ['synth', '40', 'sine', '300-3000', 'vol', '0.3']),
+  };
 }

@@ -2,9 +2,10 @@
  * Live transcription from the microphone, in headless Chromium with the fake microphone
  * (`--use-file-for-fake-audio-capture`) playing test clips with pauses between them.
  *
- * - Recognition (earshot-test-memorized with its clips; earshot-test-tiny, when ../shared has it,
- *   with new English and Mandarin sentences of its vocabulary): the live transcript's WER is within
- *   5 points of the file path's on the same audio (and of the file path clip by clip); stable
+ * - Recognition (real Whisper tiny.en on real English clips; on WebGPU — SwiftShader here, far too
+ *   slow for a real model — the mechanics with earshot-test-memorized): the live transcript's WER
+ *   is within 3 points of the file path's on the same audio (and of the file path clip by clip;
+ *   5 for the toy model); stable
  *   text never changes afterwards; tentative text becomes stable; no word is doubled at an
  *   utterance boundary; the kept recording is a 16 kHz WAV of the session's length holding the
  *   played audio (its loudness envelope follows the source's), and goes through the file path.
@@ -22,13 +23,12 @@ import { readWav } from '../fixtures/wav';
 import { normalise, wer } from '../fixtures/wer';
 import { downloadBytes, openApp, recordLive, segments, transcribe, type LiveObservation, type SegmentOut } from './app';
 import { haveChromium, launch, watchConsole } from './browser';
-import { MEMORIZED_MODEL, ROOT, SHARED, TINY_MODEL, have, joinWithPauses, memorizedClips, type Clip } from './fixtures';
-import { makeClips } from './test-model-clips';
+import { MEMORIZED_MODEL, ROOT, SHARED, TINY_EN_MODEL, have, joinWithPauses, memorizedClips, speechClips, type Clip } from './fixtures';
 import { startServer, type TestServer } from './server';
 
 const MEMORIZED = 'earshot-test-memorized';
 const RANDOM = 'earshot-random-mechanics';
-const TINY = 'earshot-test-tiny';
+const TINY = 'whisper-tiny.en';
 const memorizedPresent = existsSync(join(MEMORIZED_MODEL, 'config.json'));
 if (!memorizedPresent) console.warn(`live recognition tests skipped: ${MEMORIZED_MODEL} not found (../shared is beside the repo in CI)`);
 const PAUSE_S = 1.5;
@@ -113,24 +113,44 @@ interface LiveRun {
   /** Name of the fake-microphone file, and the clips it plays one after another. */
   name: string;
   clips: () => Clip[];
+  /** Clips with pauses inside them may become several utterances. */
+  oneUtterancePerClip: boolean;
+  /** Earlier text as prompt (off for the toy model, trained without prompts). */
+  context: boolean;
+  /** Live WER may exceed the file path's by this much. */
+  tolerance: number;
+  /**
+   * Utterances whose text settled before they ended, at least. Real clips of 5–8 s get two or
+   * three passes on 2 cores, and LocalAgreement needs two that agree.
+   */
+  settledAtLeast: number;
 }
 
-const tinyPresent = existsSync(join(TINY_MODEL, 'config.json'));
-if (!tinyPresent) console.warn(`live tests with earshot-test-tiny skipped: ${TINY_MODEL} is not there yet (the test model is being prepared; see ../shared/test-model.md)`);
+const tinyPresent = existsSync(join(TINY_EN_MODEL, 'config.json'));
+if (!tinyPresent) console.warn(`live tests with whisper-tiny.en skipped: ${TINY_EN_MODEL} not found (../shared is beside the repo in CI)`);
 
 const RUNS: LiveRun[] = [
-  { model: MEMORIZED, dir: MEMORIZED_MODEL, present: memorizedPresent, device: 'wasm', dtype: 'q8', name: 'memorized-12', clips: () => memorizedClips().slice(0, 12) },
-  // Software WebGPU (SwiftShader) is far slower than a GPU: a short session.
-  { model: MEMORIZED, dir: MEMORIZED_MODEL, present: memorizedPresent, device: 'webgpu', dtype: 'fp32', name: 'memorized-3', clips: () => memorizedClips().slice(0, 3) },
-  // New sentences of its vocabulary, in its training voices: English, then Mandarin.
-  { model: TINY, dir: TINY_MODEL, present: tinyPresent, device: 'wasm', dtype: 'q8', name: 'tiny-en-10', clips: () => makeClips('en', 10, 404) },
-  { model: TINY, dir: TINY_MODEL, present: tinyPresent, device: 'wasm', dtype: 'q8', name: 'tiny-zh-6', clips: () => makeClips('zh', 6, 505) },
-  { model: TINY, dir: TINY_MODEL, present: tinyPresent, device: 'webgpu', dtype: 'fp32', name: 'tiny-en-3', clips: () => makeClips('en', 3, 606) },
+  // Real speech: the English clips but the 29 s telephone one, one after another.
+  {
+    model: TINY,
+    dir: TINY_EN_MODEL,
+    present: tinyPresent,
+    device: 'wasm',
+    dtype: 'q8',
+    name: 'tiny-en-9',
+    clips: () => speechClips('en').filter((c) => !c.file.includes('-8k')),
+    oneUtterancePerClip: false,
+    context: true,
+    tolerance: 0.03,
+    settledAtLeast: 3,
+  },
+  // Software WebGPU (SwiftShader) is far slower than a GPU: the toy model, a short session.
+  { model: MEMORIZED, dir: MEMORIZED_MODEL, present: memorizedPresent, device: 'webgpu', dtype: 'fp32', name: 'memorized-3', clips: () => memorizedClips().slice(0, 3), oneUtterancePerClip: true, context: false, tolerance: 0.05, settledAtLeast: 2 },
 ];
 
 for (const run of RUNS) {
   const { model, device, dtype } = run;
-  describe.skipIf(!run.present || !haveChromium() || !have('sox') || (model === TINY && !have('espeak-ng')))(`live microphone with ${model} on ${device} (${dtype}), ${run.name}`, () => {
+  describe.skipIf(!run.present || !haveChromium() || !have('sox'))(`live microphone with ${model} on ${device} (${dtype}), ${run.name}`, () => {
     let server: TestServer;
     let browser: Browser;
     let page: Page;
@@ -150,8 +170,8 @@ for (const run of RUNS) {
       if (device === 'webgpu') {
         webgpuMissing = !(await page.evaluate(async () => !!(await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter())));
       }
-      // The test models were trained without prompts; earlier text as a prompt derails them.
-      await page.uncheck('[data-testid=use-context]');
+      // The toy model was trained without prompts; earlier text as a prompt derails it.
+      if (!run.context) await page.uncheck('[data-testid=use-context]');
     });
 
     afterAll(async () => {
@@ -175,11 +195,11 @@ for (const run of RUNS) {
       const { utterancesWithStableText, tentativeSeen } = checkStableNeverChanges(live.observations, live.segments);
       if (device === 'wasm') {
         expect(tentativeSeen, diag).toBe(true);
-        expect(utterancesWithStableText, diag).toBeGreaterThanOrEqual(Math.ceil(clips.length / 2));
+        expect(utterancesWithStableText, diag).toBeGreaterThanOrEqual(run.settledAtLeast);
       }
       expect(boundaryDuplicates(live.segments, reference), diag).toEqual([]);
-      // One utterance per clip, in order, on the session clock.
-      expect(live.segments.length, diag).toBe(clips.length);
+      // One utterance per clip (clips without pauses inside), in order, on the session clock.
+      if (run.oneUtterancePerClip) expect(live.segments.length, diag).toBe(clips.length);
       for (let i = 1; i < live.segments.length; i++) expect(live.segments[i].start).toBeGreaterThanOrEqual(live.segments[i - 1].end);
 
       // The recording: a 16 kHz mono 16-bit WAV as long as the session, holding what was played.
@@ -223,8 +243,8 @@ for (const run of RUNS) {
         const misses = clips.map((c, i) => ({ reference: c.reference, live: live.segments[i].text.trim() })).filter((p) => wer([{ reference: p.reference, hypothesis: p.live }]) > 0);
         console.log(`[live] ${run.name} ${device}: utterances with errors: ${JSON.stringify(misses)}`);
       }
-      expect(liveWer, diag).toBeLessThanOrEqual(fileWer + 0.05);
-      expect(liveWer, diag).toBeLessThanOrEqual(perClipWer + 0.05);
+      expect(liveWer, diag).toBeLessThanOrEqual(fileWer + run.tolerance);
+      expect(liveWer, diag).toBeLessThanOrEqual(perClipWer + run.tolerance);
     });
   });
 }
@@ -268,7 +288,7 @@ describe.skipIf(!haveChromium() || !have('sox'))('live microphone mechanics (ran
       };
     });
     const logs = watchConsole(page);
-    await openApp(page, server, RANDOM, 'wasm', 'q8');
+    await openApp(page, server, RANDOM, 'wasm', 'q8', 'fallback=0');
     return { page, logs };
   }
 

@@ -8,8 +8,7 @@
  * the microphone, zero requests and no audio on the wire once the model is loaded, offline mode
  * refusing other origins, a reload in the middle of a job and its resume, the storage view,
  * the history (open, rename, delete), and a new version that waits for the user's Reload.
- * The story runs with earshot-test-memorized, and again with earshot-test-tiny once ../shared
- * has it.
+ * The story runs with real Whisper tiny.en (../shared/models) on real English clips.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,8 +19,7 @@ import { readWav } from '../fixtures/wav';
 import { normalise, wer } from '../fixtures/wer';
 import { recordLive, segments, transcribe, type SegmentOut } from './app';
 import { haveChromium, launch, watchConsole } from './browser';
-import { MEMORIZED_MODEL, ROOT, SHARED, TINY_MODEL, have, joinWithPauses, memorizedClips, type Clip } from './fixtures';
-import { makeClips } from './test-model-clips';
+import { ROOT, TINY_EN_MODEL, have, joinWithPauses, longEnglishRecording, speechClips, type Clip } from './fixtures';
 import { startServer, type TestServer } from './server';
 
 const RANDOM = 'earshot-random-mechanics';
@@ -33,13 +31,16 @@ interface Recognizer {
   dir: string;
   present: boolean;
   clips: () => Clip[];
-  /** espeak-ng makes its clips. */
-  needsEspeak: boolean;
 }
 
+/** Real Whisper tiny.en and three clean English clips it gets right. */
 const RECOGNIZERS: Recognizer[] = [
-  { id: 'earshot-test-memorized', dir: MEMORIZED_MODEL, present: existsSync(join(MEMORIZED_MODEL, 'config.json')), clips: () => memorizedClips().slice(0, 3), needsEspeak: false },
-  { id: 'earshot-test-tiny', dir: TINY_MODEL, present: existsSync(join(TINY_MODEL, 'config.json')), clips: () => makeClips('en', 3, 707), needsEspeak: true },
+  {
+    id: 'whisper-tiny.en',
+    dir: TINY_EN_MODEL,
+    present: existsSync(join(TINY_EN_MODEL, 'config.json')),
+    clips: () => speechClips('en').filter((c) => /jfk|1995-1837|8455-210777/.test(c.file)),
+  },
 ];
 for (const r of RECOGNIZERS) if (!r.present) console.warn(`PWA/offline tests with ${r.id} skipped: ${r.dir} is not there (yet); see ../shared/README.md`);
 
@@ -60,7 +61,7 @@ function pngSize(bytes: Buffer): [number, number] {
 }
 
 for (const recognizer of RECOGNIZERS) {
-  describe.skipIf(!recognizer.present || !haveChromium() || !have('sox') || (recognizer.needsEspeak && !have('espeak-ng')))(`installable, offline and private (static host without headers), with ${recognizer.id}`, () => {
+  describe.skipIf(!recognizer.present || !haveChromium() || !have('sox'))(`installable, offline and private (static host without headers), with ${recognizer.id}`, () => {
     const MODEL = recognizer.id;
     let server: TestServer;
     let browser: Browser;
@@ -177,7 +178,6 @@ for (const recognizer of RECOGNIZERS) {
         expect(file.state).toBe('done');
         expect(wer([{ reference: clips[1].reference, hypothesis: file.segments.map((s) => s.text).join(' ') }])).toBeLessThan(0.2);
 
-        await page.uncheck('[data-testid=use-context]');
         const length = readWav(micFile).channels[0].length / 16_000 - 0.75;
         const live = await recordLive(page, length);
         const liveWer = wer([{ reference: clips.map((c) => c.reference).join(' '), hypothesis: live.segments.map((s) => s.text).join(' ') }]);
@@ -202,7 +202,6 @@ for (const recognizer of RECOGNIZERS) {
       const seenBefore = seen.length;
       const file = await transcribe(page, clips[2].file);
       expect(file.state).toBe('done');
-      await page.uncheck('[data-testid=use-context]');
       await recordLive(page, 4);
       const during = seen.slice(seenBefore);
       expect(server.requests.slice(serverBefore), 'requests that reached the network').toEqual([]);
@@ -232,8 +231,8 @@ for (const recognizer of RECOGNIZERS) {
     });
 
     it('keeps a job interrupted by a reload and resumes it without repeating or losing text', async () => {
-      const long = joinWithPauses('mechanics-10min.wav', Array(50).fill(join(SHARED, 'audio/en/jfk.wav')), [2, 3, 0.5]);
-      await useModel(RANDOM);
+      const long = longEnglishRecording().file;
+      await useModel(MODEL);
       await page.selectOption('[data-testid=device-select]', 'wasm');
       await page.selectOption('[data-testid=dtype-select]', 'q8');
       // The same file straight through, for comparison.
@@ -326,7 +325,7 @@ for (const recognizer of RECOGNIZERS) {
       const id = (await live.getAttribute('data-id'))!;
       const item = () => page.locator(`[data-testid=history-item][data-id="${id}"]`);
       // Listed with its length, the language that was spoken (the setting is "auto") and the model.
-      expect(await item().locator('.meta').textContent()).toMatch(/ · \d+:\d\d · English · earshot-test-/);
+      expect(await item().locator('.meta').textContent()).toMatch(/ · \d+:\d\d · English · whisper-tiny\.en/);
 
       // Open: its transcript comes back on screen.
       await item().locator('[data-testid=history-open]').click();
@@ -387,7 +386,6 @@ for (const recognizer of RECOGNIZERS) {
         await useModel(MODEL);
         await page.selectOption('[data-testid=device-select]', 'wasm');
         await page.selectOption('[data-testid=dtype-select]', 'q8');
-        await page.uncheck('[data-testid=use-context]');
         await page.click('[data-testid=record]');
         await page.waitForSelector('[data-testid=live-panel][data-live=recording]', { timeout: 60_000 });
         // The browser finds the new version (as it does on a navigation, or on the app's own check).

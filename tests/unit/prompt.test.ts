@@ -20,6 +20,8 @@ interface Report {
   continued: { forced: number[]; ids: number[] };
   whole: { ids: number[] };
   decoderInputs: number[][];
+  filePathInputs: number[][];
+  filePathText: string;
 }
 
 describe.skipIf(!present)('prompts (<|startofprev|>) and settled prefixes in the engine', () => {
@@ -37,7 +39,7 @@ describe.skipIf(!present)('prompts (<|startofprev|>) and settled prefixes in the
     expect(r.decoderInputs[0]).toEqual([s.sot, s.en, s.transcribe, s.noTimestamps]);
     expect(r.decoderInputs[1]).toEqual([s.startOfPrev, ...r.promptIds, s.sot, s.en, s.transcribe, s.noTimestamps]);
     // The file path: the same prompt before every window, timestamps on.
-    expect(r.decoderInputs[4]).toEqual([s.startOfPrev, ...r.promptIds, s.sot, s.en, s.transcribe]);
+    expect(r.filePathInputs[0]).toEqual([s.startOfPrev, ...r.promptIds, s.sot, s.en, s.transcribe]);
   });
 
   it('continues settled text instead of rewriting it, and may end right after it', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { splitWindow } from '../../src/domain/transcript/window';
 import { dropRepeatedSegments, findRepetitionLoop } from '../../src/domain/transcript/repetition';
 import { parseCues, toJson, toSrt, toTxt, toVtt, formatTimestamp } from '../../src/domain/transcript/formats';
-import { languageProbabilities, languageTokenMap } from '../../src/domain/transcript/langid';
+import { languageProbabilities, languageTokenMap, preferLanguages, whisperCodesOf } from '../../src/domain/transcript/langid';
 import { WHISPER_LANGUAGES, languageName } from '../../src/domain/languages';
 import type { Segment } from '../../src/domain/transcript/types';
 
@@ -163,5 +163,25 @@ describe('languages', () => {
     expect(languageName('zh', 'en')).toBe('Chinese');
     expect(languageName('en', 'zh-CN')).toBe('英语');
     expect(languageName('jw', 'en')).toBe('Javanese');
+  });
+});
+
+describe('language prior when Whisper is unsure', () => {
+  it('takes a language the user speaks only when the guess is unsure and it is a real contender', () => {
+    const unsure = [
+      { code: 'my', probability: 0.35 },
+      { code: 'zh', probability: 0.32 },
+      { code: 'bo', probability: 0.23 },
+      { code: 'en', probability: 0.01 },
+    ];
+    expect(preferLanguages(unsure, ['zh', 'en'])[0].code).toBe('zh');
+    expect(preferLanguages(unsure, ['en'])[0].code).toBe('my'); // English is no contender here
+    const sure = [
+      { code: 'ru', probability: 0.9 },
+      { code: 'zh', probability: 0.05 },
+    ];
+    expect(preferLanguages(sure, ['zh'])[0].code).toBe('ru');
+    expect(preferLanguages(unsure, ['zh']).map((g) => g.code).sort()).toEqual(['bo', 'en', 'my', 'zh']);
+    expect(whisperCodesOf(['zh-CN', 'en-US', 'en', 'zh-Hans-CN'])).toEqual(['zh', 'en']);
   });
 });

@@ -6,7 +6,7 @@ import { SileroVad, type OrtRuntime } from '../../workers/asr/vad';
 import { readWav } from '../fixtures/wav';
 
 const SHARED_VAD = '../shared/vad/silero_vad.onnx';
-const SHIPPED_VAD = 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx';
+const SHIPPED_VAD = 'node_modules/@ricky0123/vad-web/dist/silero_vad_v6.onnx';
 const SPEECH = '../shared/audio/en/silero-vad-tests-test.wav';
 
 function run(probs: number[], options = {}) {
@@ -74,7 +74,7 @@ describe.skipIf(!existsSync(SPEECH) || !existsSync(SHARED_VAD))('Silero VAD on t
 
   for (const [name, model] of [
     ['../shared/vad/silero_vad.onnx', SHARED_VAD],
-    ['the model the app ships (@ricky0123/vad-web silero_vad_v5.onnx)', SHIPPED_VAD],
+    ['the model the app ships (@ricky0123/vad-web silero_vad_v6.onnx)', SHIPPED_VAD],
   ] as const) {
     it(`finds the speech and leaves out the silence: ${name}`, async () => {
       expect(readWav(SPEECH).sampleRate).toBe(16_000);

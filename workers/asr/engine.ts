@@ -16,15 +16,28 @@ import {
   type WhisperForConditionalGeneration,
 } from '@huggingface/transformers';
 import { TIME_PRECISION_S, WHISPER_SAMPLE_RATE_HZ, WINDOW_SAMPLES } from '../../src/domain/audio/constants';
-import { compactPauses, toOriginalSeconds } from '../../src/domain/audio/pauses';
+import { compactPauses, compactRanges, levelKeptRanges, toCompactSamples, toOriginalSeconds } from '../../src/domain/audio/pauses';
+import { firstUncovered, keptRanges, pauseMidpoints, speechRegions, unionRanges, windowEnd, type Range } from '../../src/domain/audio/speech-regions';
 import { isSilent } from '../../src/domain/audio/silence';
-import { languageProbabilities, languageTokenMap } from '../../src/domain/transcript/langid';
+import { alignmentCost, groupIntoSegments, groupWords, snapToSpeech, tokenStartTimes, type Word } from '../../src/domain/transcript/alignment';
+import {
+  BEAM_SIZE,
+  COMPRESSION_RATIO_THRESHOLD,
+  DEFAULT_TEMPERATURES,
+  PROMPT_RESET_TEMPERATURE,
+  compressionRatio,
+  isNoSpeech,
+  needsFallback,
+  type SpecialTokens,
+} from '../../src/domain/transcript/decoding';
+import { languageProbabilities, languageTokenMap, preferLanguages } from '../../src/domain/transcript/langid';
 import { dropRepeatedSegments, findRepetitionLoop } from '../../src/domain/transcript/repetition';
 import type { LanguageGuess, Segment } from '../../src/domain/transcript/types';
 import { splitWindow, type TokenInfo } from '../../src/domain/transcript/window';
+import { alignmentPass, decodeWindow, type WindowDecodeResult } from './decoder';
 import { logMel } from './features';
 import { withOrtLock } from './ort-lock';
-import type { Task, TranscribeResult, TranscribeUpdate } from './protocol';
+import type { Accuracy, Task, TranscribeResult, TranscribeUpdate } from './protocol';
 
 /** OpenAI's `sample_len`: at most half the decoder context per window. */
 const MAX_NEW_TOKENS = 224;
@@ -111,6 +124,9 @@ export class WhisperEngine {
     const model = w.model as unknown as { forward_params: string[] };
     if (!model.forward_params.includes('encoder_outputs')) model.forward_params = [...model.forward_params, 'encoder_outputs'];
     this.#instrumentSessions();
+    const decoder = (w.model as unknown as { sessions: Record<string, { outputNames?: string[] }> }).sessions.decoder_model_merged;
+    // Word timings need the cross-attention outputs (models exported with `output_attentions`).
+    this.#alignable = !!decoder?.outputNames?.some((n) => n.startsWith('cross_attentions'));
   }
 
   get multilingual(): boolean {
@@ -252,7 +268,7 @@ export class WhisperEngine {
   async decodeUtterance(
     audio: Float32Array,
     options: { language: string; task: Task; promptIds: readonly number[]; forcedIds: readonly number[]; isCancelled: () => boolean },
-  ): Promise<{ ids: number[]; language: string; guesses: LanguageGuess[] | null; cancelled: boolean }> {
+  ): Promise<{ ids: number[]; language: string; guesses: LanguageGuess[] | null; cancelled: boolean; encoderOutputs: Tensor }> {
     const features = await this.#features(audio.subarray(0, WINDOW_SAMPLES));
     const encoderOutputs = await this.#encode(features);
     let language = this.multilingual ? options.language : 'en';
@@ -293,24 +309,144 @@ export class WhisperEngine {
         }),
       } as never),
     );
-    return { ids: loopAt >= 0 ? ids.slice(0, loopAt) : ids, language, guesses, cancelled };
+    return { ids: loopAt >= 0 ? ids.slice(0, loopAt) : ids, language, guesses, cancelled, encoderOutputs };
   }
 
   decode(ids: readonly number[]): string {
     return ids.length ? this.#w.tokenizer.decode(ids as number[], { skip_special_tokens: true }) : '';
   }
 
-  async transcribe(
-    original: Float32Array,
-    options: { language: string; task: Task; promptIds?: readonly number[]; isCancelled: () => boolean },
-    onUpdate: (u: TranscribeUpdate) => void,
-  ): Promise<TranscribeResult> {
+  #specialCache: SpecialTokens | null = null;
+
+  /** The token ids OpenAI's logit filters need, read from this model's tokenizer and config. */
+  get special(): SpecialTokens {
+    if (this.#specialCache) return this.#specialCache;
+    const ids = (this.#w.tokenizer as unknown as { model: { tokens_to_ids: Map<string, number> } }).model.tokens_to_ids;
+    const eot = this.#info.eot;
+    const timestampBegin = this.#info.timestampBegin;
+    const noSpeech = ids.get('<|nospeech|>') ?? ids.get('<|nocaptions|>') ?? null;
+    const suppress = new Set<number>((this.#w.model.generation_config as unknown as { suppress_tokens?: number[] }).suppress_tokens ?? []);
+    // Every special token between the end token and the timestamps (SOT, languages, tasks, prompt markers).
+    for (let id = eot + 1; id < timestampBegin; id++) suppress.add(id);
+    return (this.#specialCache = {
+      eot,
+      timestampBegin,
+      noTimestamps: this.#gen.no_timestamps_token_id,
+      noSpeech,
+      blank: this.#w.tokenizer.encode(' ', { add_special_tokens: false }),
+      suppress: [...suppress],
+    });
+  }
+
+  /** `<|startofprev|>` + the user's prompt (always, OpenAI's `carry_initial_prompt`) + the most recent earlier text that fits. */
+  #filePrompt(user: readonly number[], previous: readonly number[]): number[] {
+    const room = MAX_PROMPT_TOKENS - user.length;
+    return this.#promptPrefix(room > 0 ? [...user, ...previous.slice(-room)] : user);
+  }
+
+  /**
+   * OpenAI's `decode_with_fallback`: temperature 0 first (greedy, or 5 beams for "best"); while
+   * the text repeats itself (compression ratio > 2.4, or a loop) or the model is unsure of it
+   * (average log-probability < −1), decode again hotter — unless the window looks like silence.
+   */
+  async #decodeWithFallback(
+    encoderOutputs: Tensor,
+    prefix: number[],
+    sotIndex: number,
+    textOnly: boolean,
+    accuracy: Accuracy,
+    seed: number,
+    fallback: boolean,
+    isCancelled: () => boolean,
+    onStep: (tokens: readonly number[]) => void,
+  ): Promise<{ result: WindowDecodeResult; compressionRatio: number; fallbacks: number }> {
+    const tried: { result: WindowDecodeResult; compressionRatio: number }[] = [];
+    for (const [i, temperature] of (fallback ? DEFAULT_TEMPERATURES : [0]).entries()) {
+      const result = await decodeWindow(this.#w.model, this.special, {
+        encoderOutputs,
+        prefix,
+        sotIndex,
+        timestamps: !textOnly,
+        maxNewTokens: Math.min(MAX_NEW_TOKENS, DECODER_CONTEXT - prefix.length),
+        temperature,
+        candidates: accuracy === 'best' ? BEAM_SIZE : 1,
+        seed: seed * 7 + i,
+        isCancelled,
+        onStep,
+        beforeStep: yieldToEventLoop,
+      });
+      const ratio = compressionRatio(this.decode(result.tokens.filter((t) => t < this.#info.eot)));
+      if (result.cancelled || !needsFallback({ avgLogprob: result.avgLogprob, compressionRatio: ratio, noSpeechProb: result.noSpeechProb, looped: result.looped })) {
+        return { result, compressionRatio: ratio, fallbacks: i };
+      }
+      tried.push({ result, compressionRatio: ratio });
+    }
+    // Every temperature failed. OpenAI keeps the hottest decode, which is often invented text;
+    // faster-whisper keeps the likeliest of those that do not repeat themselves, and so do we.
+    const sane = tried.filter((t) => t.compressionRatio <= COMPRESSION_RATIO_THRESHOLD && !t.result.looped);
+    const best = (sane.length ? sane : tried).reduce((a, b) => (b.result.avgLogprob > a.result.avgLogprob ? b : a));
+    return { ...best, fallbacks: tried.length - 1 };
+  }
+
+  /** Word times and probabilities for a window's settled text (null: the model has no cross-attention outputs). */
+  async #align(encoderOutputs: Tensor, sotSequence: number[], pieces: readonly { tokens: number[] }[], windowSamples: number, language: string) {
+    const heads = (this.#w.model.generation_config as unknown as { alignment_heads?: [number, number][] }).alignment_heads;
+    const text = pieces.flatMap((p) => p.tokens);
+    if (!heads?.length || text.length === 0 || !this.#alignable) return null;
+    const frames = Math.min(1500, Math.ceil(windowSamples / 320));
+    const data = await alignmentPass(this.#w.model, this.special, { encoderOutputs, sotSequence, textTokens: text, frames, alignmentHeads: heads });
+    if (!data) return null;
+    const width = (this.#w.model.config as unknown as { median_filter_width?: number }).median_filter_width ?? 7;
+    const times = tokenStartTimes(alignmentCost(data.heads, text.length + 1, frames, width), text.length, frames);
+    let at = 0;
+    return pieces.map((p) => {
+      const words = groupWords(p.tokens, times.slice(at, at + p.tokens.length + 1), data.tokenProbs.slice(at, at + p.tokens.length), (ids) => this.decode(ids), language);
+      at += p.tokens.length;
+      return words;
+    });
+  }
+
+  #alignable: boolean;
+
+  /**
+   * The figures a file segment carries, for text decoded elsewhere (a live utterance's final):
+   * one alignment pass gives the words with times and probabilities, the average
+   * log-probability of the text (OpenAI's definition, end token included) and the no-speech
+   * probability. Times are seconds from the start of the `samples` of audio encoded.
+   */
+  async scoreText(encoderOutputs: Tensor, ids: readonly number[], language: string, task: Task, samples: number, regions: readonly { start: number; end: number }[] = []) {
+    const text = ids.filter((t) => t < this.#info.eot);
+    const heads = (this.#w.model.generation_config as unknown as { alignment_heads?: [number, number][] }).alignment_heads;
+    if (!this.#alignable || !heads?.length || text.length === 0) return null;
+    const frames = Math.min(1500, Math.ceil(samples / 320));
+    const data = await alignmentPass(this.#w.model, this.special, { encoderOutputs, sotSequence: this.#prefix(language, task), textTokens: text, frames, alignmentHeads: heads });
+    if (!data) return null;
+    const width = (this.#w.model.config as unknown as { median_filter_width?: number }).median_filter_width ?? 7;
+    const times = tokenStartTimes(alignmentCost(data.heads, text.length + 1, frames, width), text.length, frames);
+    const words = groupWords(text, times, data.tokenProbs, (x) => this.decode(x), language);
+    return {
+      avg_logprob: round(data.tokenLogprobs.reduce((a, b) => a + b, 0) / data.tokenLogprobs.length, 4),
+      no_speech_prob: round(data.noSpeechProb, 4),
+      temperature: 0,
+      compression_ratio: round(compressionRatio(this.decode(text)), 4),
+      words: regions.length ? snapToSpeech(words, regions) : words,
+    };
+  }
+
+  /**
+   * Long-form transcription of a file. Windows are planned from voice activity (Silero
+   * probabilities in `speech`, else the signal level): long pauses lose their middle, a window
+   * ends in a pause when one falls inside its 30 s, and after each window the speech it settled
+   * must be covered by decoded words — speech the model jumped over is decoded again, in a
+   * window that ends just before it or holds only it.
+   */
+  async transcribe(original: Float32Array, options: FileOptions, onUpdate: (u: TranscribeUpdate) => void): Promise<TranscribeResult> {
     const started = performance.now();
     const before = this.#snapshot();
-    const { tokenizer, model } = this.#w;
-    const duration = original.length / WHISPER_SAMPLE_RATE_HZ;
-    // Decode the audio with long pauses shortened; report every time in the original's terms.
-    const { audio, spans } = compactPauses(original);
+    const SR = WHISPER_SAMPLE_RATE_HZ;
+    const duration = original.length / SR;
+    const accuracy = options.accuracy ?? 'fast';
+    const { audio, spans, regions, pauses } = planAudio(original, options.speech);
     const toOriginal = (compactSeconds: number) => toOriginalSeconds(spans, compactSeconds);
     const decode = (ids: number[]) => this.decode(ids);
 
@@ -319,122 +455,174 @@ export class WhisperEngine {
     if (!this.multilingual) language = 'en';
 
     const segments: Segment[] = [];
-    let seek = 0; // samples
+    const previousText: number[] = [...(options.previousIds ?? [])];
+    let promptResetSince = 0;
+    let seek = 0; // samples of the shortened audio
     let partial = '';
     let cancelled = false;
-    let loopsCut = 0;
-    let windows = 0;
-    let skipped = 0;
-    let tokensTotal = 0;
+    const counts = { windows: 0, skipped: 0, tokens: 0, loopsCut: 0, fallbacks: 0, redecodes: 0, noSpeech: 0 };
     let lastUpdate = 0;
 
     // Progress never moves backwards on screen, even when a window's last (unfinished)
     // segment reached further than where the next window resumes.
     let shownSeconds = 0;
     const update = (compactSeconds: number, force = false) => {
-      shownSeconds = Math.min(duration, Math.max(shownSeconds, toOriginal(compactSeconds)));
+      // The end of the decoded audio is the end of the file (trailing silence was never decoded).
+      const at = compactSeconds * SR >= audio.length ? duration : toOriginal(compactSeconds);
+      shownSeconds = Math.min(duration, Math.max(shownSeconds, at));
       const now = performance.now();
       if (!force && now - lastUpdate < UPDATE_INTERVAL_MS) return;
       lastUpdate = now;
-      const settledSeconds = seek >= audio.length ? duration : Math.min(duration, toOriginal(seek / WHISPER_SAMPLE_RATE_HZ));
+      const settledSeconds = seek >= audio.length ? duration : Math.min(duration, toOriginal(seek / SR));
       onUpdate({ segments: [...segments], partial, processedSeconds: shownSeconds, settledSeconds, language, languageGuesses: guesses });
     };
 
-    const promptPrefix = this.#promptPrefix(options.promptIds ?? []);
-    // Between steps the event loop runs (cancel can arrive).
-    await this.#yieldingBetweenSteps(async () => {
-      while (seek < audio.length) {
-        if (options.isCancelled()) {
-          cancelled = true;
+    const userPrompt = options.promptIds ?? [];
+    const context = options.context ?? true;
+    const pauseSet = new Set(pauses);
+    while (seek < audio.length) {
+      if (options.isCancelled()) {
+        cancelled = true;
+        break;
+      }
+      let end = windowEnd(seek, audio.length, pauses, WINDOW_SAMPLES, MIN_WINDOW_SAMPLES);
+      let attempts = 0;
+      for (;;) {
+        const window = audio.subarray(seek, end);
+        const windowSeconds = window.length / SR;
+        const offset = seek / SR;
+        if (isSilent(window) || windowSeconds < 0.1) {
+          counts.skipped++;
+          seek = end;
+          update(seek / SR, true);
           break;
         }
-        const window = audio.subarray(seek, seek + WINDOW_SAMPLES);
-        const windowSeconds = window.length / WHISPER_SAMPLE_RATE_HZ;
-        const offset = seek / WHISPER_SAMPLE_RATE_HZ;
-        if (isSilent(window) || windowSeconds < 0.1) {
-          skipped++;
-          seek += window.length;
-          update(seek / WHISPER_SAMPLE_RATE_HZ, true);
-          continue;
-        }
-
         const features = await this.#features(window);
         const encoderOutputs = await this.#encode(features);
         if (language === null) {
-          guesses = await this.#languageFrom(features, encoderOutputs);
+          guesses = preferLanguages(await this.#languageFrom(features, encoderOutputs), options.preferredLanguages ?? []);
           language = guesses[0].code;
         }
-
-        const prefix = [...promptPrefix, ...this.#prefix(language, options.task)];
-        const generated: number[] = [];
-        const textTokens: number[] = [];
-        let loopAt = -1;
-        let lastTimestamp = 0;
-        const streamer = new CallbackStreamer((id) => {
-          generated.push(id);
-          if (id >= this.#info.timestampBegin) lastTimestamp = (id - this.#info.timestampBegin) * TIME_PRECISION_S;
-          else if (id !== this.#info.eot) textTokens.push(id);
-          partial = decode(textTokens);
-          update(offset + Math.min(lastTimestamp, windowSeconds));
-        });
-        const stopping = new StoppingCriteriaList();
-        stopping.push(
-          new FlagCriteria(() => {
-            if (options.isCancelled()) return (cancelled = true);
-            const at = findRepetitionLoop(textTokens);
-            if (at >= 0) {
-              loopAt = at;
-              return true;
+        // A window that ends in a pause (or at the end) is decoded whole, as text only: timestamp
+        // tokens cost tiny.en about a point of WER on our clips, and the word timings give the
+        // segments their times. A window cut at 30 s inside speech needs Whisper's timestamps to
+        // know where its last whole segment ended.
+        const textOnly = this.#alignable && (end >= audio.length || pauseSet.has(end) || attempts > 0);
+        const sotSequence = this.#prefix(language, options.task);
+        const earlier = context ? previousText.slice(promptResetSince) : [];
+        const promptPart = this.#filePrompt(userPrompt, textOnly ? earlier.filter((t) => t < this.#info.eot) : earlier);
+        const prefix = [...promptPart, ...sotSequence, ...(textOnly ? [this.#gen.no_timestamps_token_id] : [])];
+        const { result, compressionRatio: ratio, fallbacks } = await this.#decodeWithFallback(
+          encoderOutputs,
+          prefix,
+          promptPart.length,
+          textOnly,
+          accuracy,
+          counts.windows,
+          options.fallback ?? true,
+          options.isCancelled,
+          (tokens) => {
+            let lastTs = 0;
+            for (let i = tokens.length - 1; i >= 0; i--) {
+              if (tokens[i] >= this.#info.timestampBegin) {
+                lastTs = (tokens[i] - this.#info.timestampBegin) * TIME_PRECISION_S;
+                break;
+              }
             }
-            return false;
-          }),
+            partial = decode(tokens.filter((t) => t < this.#info.eot));
+            update(offset + Math.min(lastTs, windowSeconds));
+          },
         );
+        counts.windows++;
+        counts.fallbacks += fallbacks;
+        counts.tokens += result.tokens.length;
+        if (result.cancelled) cancelled = true;
+        partial = '';
 
-        await model.generate({
-          inputs: features,
-          encoder_outputs: encoderOutputs,
-          decoder_input_ids: prefix,
-          return_timestamps: true,
-          max_new_tokens: Math.min(MAX_NEW_TOKENS, DECODER_CONTEXT - prefix.length),
-          stopping_criteria: stopping,
-          streamer,
-        } as never);
-        windows++;
-        tokensTotal += generated.length;
-
-        let tokens = generated;
-        if (loopAt >= 0) {
-          // Keep the text up to the first repeat; the rest of this window is the loop.
-          loopsCut++;
-          let seen = 0;
-          const cut = generated.findIndex((id) => id < this.#info.timestampBegin && id !== this.#info.eot && ++seen > loopAt);
-          tokens = cut >= 0 ? generated.slice(0, cut) : generated;
+        if (!cancelled && isNoSpeech(result)) {
+          // OpenAI's no-speech gate: the window is silence whatever text came out.
+          counts.noSpeech++;
+          seek = end;
+          update(seek / SR, true);
+          break;
         }
-        const result = splitWindow(tokens, this.#info, windowSeconds);
-        const advance = loopAt >= 0 || cancelled ? windowSeconds : result.advance;
-        for (const piece of result.pieces) {
-          const text = decode(piece.tokens);
-          if (text.trim() === '') continue;
-          // Never earlier than the text before it, never past the end of the audio.
-          const floor = segments.length ? segments[segments.length - 1].end : 0;
-          const start = Math.min(duration, Math.max(floor, toOriginal(offset + piece.start)));
-          segments.push({ start, end: Math.min(duration, Math.max(start, toOriginal(offset + piece.end))), text });
+        let tokens = result.tokens;
+        if (result.looped) {
+          // Still looping at the last temperature: keep the text up to the first repeat.
+          counts.loopsCut++;
+          const text = tokens.filter((t) => t < this.#info.eot);
+          const at = findRepetitionLoop(text);
+          let seen = 0;
+          const cut = at >= 0 ? tokens.findIndex((t) => t < this.#info.eot && ++seen > at) : -1;
+          if (cut >= 0) tokens = tokens.slice(0, cut);
+        }
+        // Cancelled inside a text-only window: none of it is settled (no timestamps say how far it got).
+        const split = cancelled && textOnly ? { pieces: [], advance: 0 } : splitWindow(tokens, this.#info, windowSeconds);
+        const advance = result.looped || cancelled ? windowSeconds : split.advance;
+        const regionsHere = regions.map((r) => ({ start: r.start / SR - offset, end: r.end / SR - offset }));
+        const words = (await this.#align(encoderOutputs, sotSequence, split.pieces, window.length, language))?.map((w) => (regions.length ? snapToSpeech(w, regionsHere) : w));
+
+        // Speech the window settled but no word landed on: decode it again (at most twice).
+        const settled = cancelled ? (split.pieces.at(-1)?.end ?? 0) : advance;
+        const landed = words ? words.flat() : split.pieces.map((p) => ({ start: p.start, end: p.end }));
+        const gap = cancelled ? null : firstUncovered(regionsHere, landed, 0, settled);
+        if (gap && attempts < MAX_REDECODES) {
+          const newEnd = gap.start > 1 ? seek + Math.round((gap.start - 0.1) * SR) : seek + Math.round(Math.min(windowSeconds, gap.end + 0.3) * SR);
+          if (newEnd < end) {
+            attempts++;
+            counts.redecodes++;
+            end = newEnd;
+            continue;
+          }
+        }
+
+        const figures = {
+          avg_logprob: round(result.avgLogprob, 4),
+          no_speech_prob: round(result.noSpeechProb, 4),
+          temperature: result.temperature,
+          compression_ratio: round(ratio, 4),
+        };
+        const toWord = (w: Word, lo: number, hi: number): Word => {
+          const ws = Math.min(hi, Math.max(lo, toOriginal(offset + w.start)));
+          return { word: w.word, start: round(ws, 3), end: round(Math.min(hi, Math.max(ws, toOriginal(offset + w.end))), 3), probability: round(w.probability, 4) };
+        };
+        if (textOnly && words?.[0]?.length) {
+          // Segments from the words: sentence ends and pauses between words.
+          for (const group of groupIntoSegments(words[0])) {
+            const floor = segments.length ? segments[segments.length - 1].end : 0;
+            const start = Math.min(duration, Math.max(floor, toOriginal(offset + group[0].start)));
+            const segEnd = Math.min(duration, Math.max(start, toOriginal(offset + group[group.length - 1].end)));
+            segments.push({ start, end: segEnd, text: group.map((w) => w.word).join(''), ...figures, words: group.map((w) => toWord(w, start, segEnd)) });
+          }
+          previousText.push(...split.pieces.flatMap((p) => p.tokens));
+        } else {
+          split.pieces.forEach((piece, i) => {
+            const text = decode(piece.tokens);
+            if (text.trim() === '') return;
+            // Never earlier than the text before it, never past the end of the audio.
+            const floor = segments.length ? segments[segments.length - 1].end : 0;
+            const start = Math.min(duration, Math.max(floor, toOriginal(offset + piece.start)));
+            const segEnd = Math.min(duration, Math.max(start, toOriginal(offset + piece.end)));
+            const segment: Segment = { start, end: segEnd, text, ...figures };
+            if (words) segment.words = words[i].map((w) => toWord(w, start, segEnd));
+            segments.push(segment);
+            // As OpenAI: the segment with its timestamps (a prompt of bare text teaches the model to stop timing).
+            const ts = (seconds: number) => this.#info.timestampBegin + Math.round(seconds / TIME_PRECISION_S);
+            previousText.push(ts(piece.start), ...piece.tokens, ts(piece.end));
+          });
         }
         const deduped = dropRepeatedSegments(segments);
         segments.splice(0, segments.length, ...deduped);
-        partial = '';
-        if (cancelled) {
-          // Keep what was settled; the unfinished tail of this window is not trusted.
-          const settled = result.pieces.length ? result.pieces[result.pieces.length - 1].end : 0;
-          seek += Math.round(settled * WHISPER_SAMPLE_RATE_HZ);
-          break;
-        }
-        seek += Math.max(1, Math.round(advance * WHISPER_SAMPLE_RATE_HZ));
-        update(seek / WHISPER_SAMPLE_RATE_HZ, true);
+        if (result.temperature > PROMPT_RESET_TEMPERATURE) promptResetSince = previousText.length;
+        seek += cancelled ? Math.round(settled * SR) : Math.max(1, Math.round(advance * SR));
+        update(seek / SR, true);
+        break;
       }
-    });
+      if (cancelled) break;
+    }
 
-    const processedSeconds = seek >= audio.length ? duration : Math.min(duration, toOriginal(seek / WHISPER_SAMPLE_RATE_HZ));
+    const processedSeconds = seek >= audio.length ? duration : Math.min(duration, toOriginal(seek / SR));
+    const after = this.#snapshot();
     return {
       segments,
       partial: '',
@@ -443,21 +631,71 @@ export class WhisperEngine {
       language,
       languageGuesses: guesses,
       cancelled,
-      loopsCut,
-      stats: (() => {
-        const after = this.#snapshot();
-        return {
-          windows,
-          skippedSilentWindows: skipped,
-          tokens: tokensTotal,
-          seconds: (performance.now() - started) / 1000,
-          sessionSeconds: after.all - before.all,
-          encoderSeconds: after.encoder.seconds - before.encoder.seconds,
-          encoderRuns: after.encoder.runs - before.encoder.runs,
-          decoderSeconds: after.decoder.seconds - before.decoder.seconds,
-          decoderRuns: after.decoder.runs - before.decoder.runs,
-        };
-      })(),
+      loopsCut: counts.loopsCut,
+      stats: {
+        windows: counts.windows,
+        skippedSilentWindows: counts.skipped,
+        tokens: counts.tokens,
+        fallbacks: counts.fallbacks,
+        redecodes: counts.redecodes,
+        noSpeechWindows: counts.noSpeech,
+        seconds: (performance.now() - started) / 1000,
+        sessionSeconds: after.all - before.all,
+        encoderSeconds: after.encoder.seconds - before.encoder.seconds,
+        encoderRuns: after.encoder.runs - before.encoder.runs,
+        decoderSeconds: after.decoder.seconds - before.decoder.seconds,
+        decoderRuns: after.decoder.runs - before.decoder.runs,
+      },
     };
   }
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** A window ends in a pause only if that leaves it at least this long. */
+const MIN_WINDOW_SAMPLES = 5 * WHISPER_SAMPLE_RATE_HZ;
+/** Re-decodes of one window when speech was jumped over. */
+const MAX_REDECODES = 2;
+
+export interface FileOptions {
+  language: string;
+  task: Task;
+  promptIds?: readonly number[];
+  isCancelled: () => boolean;
+  /** Silero speech probability per 512-sample frame of the audio; without it pauses are found from the level. */
+  speech?: Float32Array;
+  /** `fast`: greedy; `best`: 5 beams at temperature 0 and best of 5 samples above. */
+  accuracy?: Accuracy;
+  /** Give each window the text before it as prompt (OpenAI's `condition_on_previous_text`). */
+  context?: boolean;
+  /** Temperature fallback (default on). */
+  fallback?: boolean;
+  /** The user's languages (UI and browser): they win when Whisper is unsure (see `preferLanguages`). */
+  preferredLanguages?: readonly string[];
+  /** Text tokens of what came before this audio (a resumed job), the first window's context. */
+  previousIds?: readonly number[];
+}
+
+/**
+ * What to decode: with voice activity, speech plus margins with long pauses shortened, the
+ * speech regions and the pauses between them in the shortened audio; without, the level-based
+ * pause compaction and no regions (no coverage check).
+ */
+function planAudio(original: Float32Array, speech: Float32Array | undefined) {
+  if (!speech) {
+    const { audio, spans } = compactPauses(original);
+    const pauses = spans.slice(1).map((s) => s.compactStart);
+    return { audio, spans, regions: [] as Range[], pauses };
+  }
+  const found = speechRegions(speech, original.length);
+  // Audio is dropped only where the VAD and the signal level both say pause: Silero misses
+  // quiet or clipped words now and then, and a word cut out of the audio is lost for good.
+  const kept = unionRanges(keptRanges(found, original.length), found.length ? levelKeptRanges(original) : []);
+  if (kept.length === 0) return { audio: new Float32Array(0), spans: [{ start: 0, compactStart: 0, length: 0 }], regions: [], pauses: [] };
+  const { audio, spans } = compactRanges(original, kept);
+  const regions = found.map((r) => ({ start: toCompactSamples(spans, r.start), end: toCompactSamples(spans, r.end) }));
+  return { audio, spans, regions, pauses: pauseMidpoints(regions) };
 }

@@ -3,6 +3,7 @@
  * Silero VAD → utterances → re-decoded about once a second (stable/tentative by LocalAgreement-2)
  * → a final pass when the utterance ends. See docs/architecture.md, "microphone → live text".
  */
+import type { Tensor } from '@huggingface/transformers';
 import { WHISPER_SAMPLE_RATE_HZ } from '../../src/domain/audio/constants';
 import { VAD_FRAME_SAMPLES, VadSegmenter, type VadEvent } from '../../src/domain/audio/vad-segmenter';
 import { agreedLength } from '../../src/domain/transcript/agreement';
@@ -20,6 +21,7 @@ const PASS_EVERY_FRAMES = Math.round(WHISPER_SAMPLE_RATE_HZ / VAD_FRAME_SAMPLES)
  */
 const PASS_SPACING = 1.5;
 const FRAME_S = VAD_FRAME_SAMPLES / WHISPER_SAMPLE_RATE_HZ;
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 /** How long stop waits for the worklet's last frames before finishing without them. */
 const END_TIMEOUT_MS = 1_000;
 
@@ -34,9 +36,17 @@ interface Utterance {
   passedAt: number;
   language: string | null;
   /** The last finished pass: the audio it saw ended at frame `upTo`. */
-  covered: { upTo: number; ids: number[]; language: string } | null;
+  covered: Decoded | null;
   /** Set when the VAD has ended the utterance. */
   ended: { end: number; speechArrivedAt: number; finalFromPass: boolean } | null;
+}
+
+/** A decode of the utterance's audio from its start to frame `upTo` (its encoder output kept for scoring). */
+interface Decoded {
+  upTo: number;
+  ids: number[];
+  language: string;
+  encoderOutputs: Tensor;
 }
 
 interface Final {
@@ -223,7 +233,7 @@ export class LiveSession {
     const inFlight = this.#inFlight?.utterance === u ? this.#inFlight : null;
     if (!e.forced && u.covered && u.covered.upTo >= e.end) {
       this.#stats.finalsFromPasses++;
-      this.#finish(u, u.covered);
+      void this.#finish(u, u.covered);
     } else if (!e.forced && inFlight && inFlight.upTo >= e.end) {
       u.ended.finalFromPass = true; // that pass finishes it
     } else {
@@ -314,11 +324,11 @@ export class LiveSession {
     this.#passFrames = seconds / FRAME_S;
     this.#stats.passSeconds.push(seconds);
     this.#stats.passes++;
-    u.covered = { upTo, ids: r.ids, language: r.language };
+    u.covered = { upTo, ids: r.ids, language: r.language, encoderOutputs: r.encoderOutputs };
     if (u.ended) {
       if (u.ended.finalFromPass) {
         this.#stats.finalsFromPasses++;
-        this.#finish(u, r);
+        await this.#finish(u, u.covered);
       }
       return;
     }
@@ -343,13 +353,28 @@ export class LiveSession {
       isCancelled: () => false,
     });
     this.#stats.finalPasses++;
-    this.#finish(u, r);
+    await this.#finish(u, { upTo: u.start + f.audio.length / VAD_FRAME_SAMPLES, ids: r.ids, language: r.language, encoderOutputs: r.encoderOutputs });
   }
 
-  #finish(u: Utterance, { ids, language }: { ids: number[]; language: string }) {
-    const text = this.#engine.decode(ids);
+  /**
+   * The utterance's final text, with the figures and word timings a file's segments carry (one
+   * alignment pass over the encoder output the text came from; times on the session clock).
+   */
+  async #finish(u: Utterance, d: Decoded) {
+    const text = this.#engine.decode(d.ids);
+    let final: Final | null = null;
+    if (text.trim()) {
+      const offset = u.start * FRAME_S;
+      const scored = await this.#engine.scoreText(d.encoderOutputs, d.ids, d.language, this.#options.task, (d.upTo - u.start) * VAD_FRAME_SAMPLES).catch(() => null);
+      const segment: Segment = { start: offset, end: u.ended!.end * FRAME_S, text };
+      if (scored) {
+        const { words, ...figures } = scored;
+        Object.assign(segment, figures, { words: words.map((w) => ({ ...w, start: round3(offset + w.start), end: round3(Math.min(segment.end, offset + w.end)) })) });
+      }
+      final = { segment, ids: d.ids, language: d.language };
+    }
     this.#stats.latencies.push((performance.now() - u.ended!.speechArrivedAt) / 1000);
-    this.#show(u.id, text.trim() ? { segment: { start: u.start * FRAME_S, end: u.ended!.end * FRAME_S, text }, ids, language } : null);
+    this.#show(u.id, final);
   }
 
   /** Record a final result (null: nothing said) and show all that are next in order. */

@@ -12,7 +12,7 @@ import {
 // The wasm runtime ships with the app (Vite emits these files); nothing is fetched from a CDN.
 import ortWasmUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.wasm?url';
 import ortMjsUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.mjs?url';
-import { defaultDtypesFor } from '../../src/domain/models/dtypes';
+import { DTYPE_FILE_SUFFIX, chooseDtypes, defaultDtypesFor, type DtypeChoice, type ModelPart } from '../../src/domain/models/dtypes';
 import type { LoadedWhisper } from './engine';
 import type { AsrErrorName, Capabilities, Device, Dtype, LoadProgress, LoadRequest, ModelSource } from './protocol';
 
@@ -106,7 +106,10 @@ async function keepWholeOrNothing(modelId: string, files: string[]): Promise<boo
 
 function classify(err: unknown, modelId: string): Error {
   const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof Error && ['ModelNotFound', 'NoOnnxWeights', 'NotWhisper', 'WebGpuUnavailable'].includes(err.name)) return err;
+  if (err instanceof Error && ['ModelNotFound', 'NotAModelSource', 'NoOnnxWeights', 'NotWhisper', 'WebGpuUnavailable'].includes(err.name)) return err;
+  if (err instanceof SyntaxError || /Unexpected token|is not valid JSON/i.test(message)) {
+    return asrError('NotAModelSource', `That address did not return a model's config.json (${modelBaseUrl(modelId)}config.json gave something else, e.g. a web page). Check the model source's base URL.`, err);
+  }
   if (/Could not locate file/i.test(message)) {
     if (/\/onnx\//.test(message)) {
       return asrError('NoOnnxWeights', `“${modelId}” has no ONNX weights for the chosen precision (${message.match(/onnx\/[^"]+/)?.[0] ?? ''}). Pick another precision or a model converted for transformers.js.`, err);
@@ -122,20 +125,43 @@ function classify(err: unknown, modelId: string): Error {
   return asrError('Unknown', `Could not load “${modelId}”: ${message}`, err);
 }
 
+/**
+ * Whether the model ships one ONNX file, for Auto precision: this device's cache first (offline
+ * works), then a HEAD request to the model source.
+ */
+async function modelFileExists(modelId: string, part: ModelPart, dtype: Dtype): Promise<boolean> {
+  const name = part === 'encoder' ? 'encoder_model' : 'decoder_model_merged';
+  const url = new URL(`onnx/${name}${DTYPE_FILE_SUFFIX[dtype]}.onnx`, modelBaseUrl(modelId)).href;
+  if (typeof caches !== 'undefined' && (await (await caches.open(MODEL_CACHE)).match(url))) return true;
+  if (offline && new URL(url).origin !== self.location.origin) return false;
+  try {
+    return (await fetch(url, { method: 'HEAD' })).ok;
+  } catch {
+    return false;
+  }
+}
+
 export async function loadWhisper(
   request: LoadRequest,
   caps: Capabilities,
   onProgress: (p: LoadProgress) => void,
-): Promise<{ whisper: LoadedWhisper; device: Device; dtype: { encoder: Dtype; decoder: Dtype }; stored: boolean }> {
+): Promise<{ whisper: LoadedWhisper; device: Device; dtype: { encoder: Dtype; decoder: Dtype }; stored: boolean; dtypeReason: DtypeChoice['reason'] }> {
   configureSource(request.source);
   offline = !!request.offline;
   env.backends.onnx.wasm!.numThreads = Math.max(1, Math.min(request.threads ?? caps.threads, caps.threads));
 
-  const device: Device = request.device === 'auto' ? (caps.webgpu ? 'webgpu' : 'wasm') : request.device;
-  if (device === 'webgpu' && !caps.webgpu) {
+  const wantedDevice: Device = request.device === 'auto' ? (caps.webgpu ? 'webgpu' : 'wasm') : request.device;
+  if (wantedDevice === 'webgpu' && !caps.webgpu) {
     throw asrError('WebGpuUnavailable', 'This browser has no usable WebGPU adapter. Choose WASM (CPU) instead.');
   }
-  const dtype = request.dtype === 'auto' ? defaultDtypesFor(device, caps.shaderF16) : { encoder: request.dtype, decoder: request.dtype };
+  let choice: DtypeChoice = { device: wantedDevice, dtype: { encoder: request.dtype as Dtype, decoder: request.dtype as Dtype }, reason: 'default' };
+  if (request.dtype === 'auto') {
+    const found = await chooseDtypes(wantedDevice, caps.shaderF16, (part, dtype) => modelFileExists(request.modelId, part, dtype)).catch(() => null);
+    // Nothing found (a source that answers no HEAD requests, say): the device default, and the
+    // load itself says which file is missing.
+    choice = found ?? { device: wantedDevice, dtype: defaultDtypesFor(wantedDevice, caps.shaderF16), reason: 'default' };
+  }
+  const { device, dtype } = choice;
   if (device === 'webgpu' && !caps.shaderF16 && (dtype.encoder === 'fp16' || dtype.decoder === 'fp16')) {
     throw asrError('WebGpuUnavailable', 'This GPU cannot run 16-bit shaders (no shader-f16). Choose fp32 or a quantized precision.');
   }
@@ -174,7 +200,7 @@ export async function loadWhisper(
     }
     onProgress({ ...structuredClone(progress), phase: 'compile' });
     const stored = await keepWholeOrNothing(request.modelId, Object.keys(progress.files)).catch(() => false);
-    return { whisper: { model, processor, tokenizer }, device, dtype, stored };
+    return { whisper: { model, processor, tokenizer }, device, dtype, stored, dtypeReason: choice.reason };
   } catch (err) {
     if ((err as Error)?.name === 'OfflineMode') throw err;
     throw classify(err, request.modelId);

@@ -42,6 +42,11 @@ export interface LoadedModel {
   seconds: number;
   /** Whether the whole model is kept on the device (false: quota exceeded, nothing kept). */
   stored: boolean;
+  /**
+   * Why Auto chose these dtypes: the device's defaults, the best the model ships when it lacks
+   * them, or WASM because the model ships nothing WebGPU runs correctly (q8 only).
+   */
+  dtypeReason: 'default' | 'model-files' | 'webgpu-unsuitable';
 }
 
 export interface Capabilities {
@@ -60,7 +65,28 @@ export interface TranscribeRequest {
   task: Task;
   /** Prompt / hot words for every window (OpenAI's `initial_prompt`, carried). */
   prompt?: string;
+  /** `fast`: greedy decoding; `best`: 5 beams (batched). Both with OpenAI's temperature fallback. */
+  accuracy?: Accuracy;
+  /**
+   * Give each window the text before it as prompt (OpenAI's `condition_on_previous_text`;
+   * default on). Off for models trained without prompts.
+   */
+  context?: boolean;
+  /**
+   * OpenAI's temperature fallback (default on). Off only for benchmarks and mechanics tests on
+   * random-weight models, which no temperature makes confident (each window would run 6 times).
+   */
+  fallback?: boolean;
+  /** The user's languages, best first (Whisper codes): taken when Whisper's guess is unsure. */
+  preferredLanguages?: string[];
+  /**
+   * Text already transcribed before this audio (a resumed job): the first window gets it as
+   * context, as it would have had it in an uninterrupted run.
+   */
+  previousText?: string;
 }
+
+export type Accuracy = 'fast' | 'best';
 
 export interface TranscribeUpdate {
   /** Settled segments so far (times in seconds from the start of the audio). */
@@ -87,6 +113,12 @@ export interface JobStats {
   windows: number;
   skippedSilentWindows: number;
   tokens: number;
+  /** Decodes repeated at a higher temperature (OpenAI's fallback). */
+  fallbacks: number;
+  /** Windows decoded again because speech in them got no words. */
+  redecodes: number;
+  /** Windows dropped by the no-speech gate. */
+  noSpeechWindows: number;
   /** Wall time of the job inside the worker. */
   seconds: number;
   /** Time inside ONNX Runtime sessions (the floor), split by session. */
@@ -158,6 +190,8 @@ export interface DecodedAudio {
 
 export type AsrErrorName =
   | 'ModelNotFound'
+  /** The model source answered, but not with a model (a web page, e.g. a wrong or relative base URL). */
+  | 'NotAModelSource'
   | 'NoOnnxWeights'
   | 'NotWhisper'
   | 'NetworkError'

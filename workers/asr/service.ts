@@ -1,10 +1,12 @@
 import { transfer } from 'comlink';
 import * as ort from 'onnxruntime-web';
-import sileroUrl from '@ricky0123/vad-web/dist/silero_vad_v5.onnx?url';
+// Silero v6 (the package's `silero_vad_v6.onnx`; same inputs as v5): v5 missed short phrases
+// ("ask not" in the JFK clip) that v6 finds, and a missed phrase is a lost phrase.
+import sileroUrl from '@ricky0123/vad-web/dist/silero_vad_v6.onnx?url';
 import { WHISPER_SAMPLE_RATE_HZ } from '../../src/domain/audio/constants';
 import { downmix } from '../../src/domain/audio/downmix';
 import { resample } from '../../src/domain/audio/resample';
-import { WhisperEngine } from './engine';
+import { MAX_PROMPT_TOKENS, WhisperEngine } from './engine';
 import { LiveSession } from './live';
 import { asrError, capabilities, loadWhisper } from './loader';
 import type { AsrApi, Capabilities, LoadedModel } from './protocol';
@@ -44,6 +46,12 @@ export function createAsrService(): AsrApi {
     }
   };
 
+  const getVad = () =>
+    (vad ??= loadVad().catch((err) => {
+      vad = null;
+      throw err;
+    }));
+
   const requireLive = () => {
     if (!live) throw asrError('BadRequest', 'No live session is running.');
     return live;
@@ -65,7 +73,7 @@ export function createAsrService(): AsrApi {
         loaded = null;
         dispose = null;
         const c = await getCaps();
-        const { whisper, device, dtype, stored } = await loadWhisper(request, c, onProgress);
+        const { whisper, device, dtype, stored, dtypeReason } = await loadWhisper(request, c, onProgress);
         engine = new WhisperEngine(whisper);
         dispose = async () => {
           await whisper.model.dispose();
@@ -85,6 +93,7 @@ export function createAsrService(): AsrApi {
           multilingual: engine.multilingual,
           seconds: (performance.now() - started) / 1000,
           stored,
+          dtypeReason,
         };
         return loaded;
       }),
@@ -101,10 +110,25 @@ export function createAsrService(): AsrApi {
       exclusive(async () => {
         const e = requireEngine();
         cancelled.delete(request.jobId);
+        const isCancelled = () => cancelled.has(request.jobId);
         try {
+          // Voice activity over the whole file plans the windows (cut in pauses) and checks
+          // that every stretch of speech got words.
+          const speech = await getVad().then((v) => v.fileProbabilities(request.audio, undefined, undefined, isCancelled));
           return await e.transcribe(
             request.audio,
-            { language: request.language, task: request.task, isCancelled: () => cancelled.has(request.jobId) },
+            {
+              language: request.language,
+              task: request.task,
+              promptIds: e.encodePrompt(request.prompt ?? ''),
+              accuracy: request.accuracy,
+              context: request.context,
+              fallback: request.fallback,
+              preferredLanguages: request.preferredLanguages,
+              previousIds: request.previousText ? e.encodePrompt(request.previousText).slice(-MAX_PROMPT_TOKENS) : [],
+              speech,
+              isCancelled,
+            },
             onUpdate,
           );
         } finally {
@@ -121,11 +145,7 @@ export function createAsrService(): AsrApi {
       if (busy) throw asrError('Busy', 'The model is busy with another job.');
       busy = true;
       try {
-        vad ??= loadVad().catch((err) => {
-          vad = null;
-          throw err;
-        });
-        const v = await vad;
+        const v = await getVad();
         v.reset();
         live = new LiveSession(e, v, port, await createRecording(), options, onUpdate);
       } catch (err) {

@@ -81,6 +81,54 @@ export class SileroVad {
     });
   }
 
+  /**
+   * Probabilities of every frame of a whole file, for planning long-form windows. One run per
+   * frame would cost more than a millisecond each in the browser (5 minutes ≈ 10 000 runs), so
+   * the file is cut into `lanes` stretches decoded side by side as one batch; each lane starts
+   * `warmupFrames` early (state settles) and those outputs are dropped. The live state is left alone.
+   */
+  async fileProbabilities(audio: Float32Array, lanes = 32, warmupFrames = 16, isCancelled: () => boolean = () => false): Promise<Float32Array> {
+    const F = VAD_FRAME_SAMPLES;
+    const C = VAD_CONTEXT_SAMPLES;
+    const frames = Math.ceil(audio.length / F);
+    const out = new Float32Array(frames);
+    if (frames === 0) return out;
+    const B = Math.max(1, Math.min(lanes, Math.floor(frames / (4 * warmupFrames)) || 1));
+    const per = Math.ceil(frames / B);
+    const W = warmupFrames;
+    const steps = per + W;
+    let state = new Float32Array(2 * B * 128);
+    const input = new Float32Array(B * (C + F));
+    const { Tensor: T } = this.#ort;
+    const t0 = performance.now();
+    for (let s = 0; s < steps; s++) {
+      if (isCancelled()) break;
+      // Lane b reads frame b·per − W + s (before 0: silence), with the 64 samples before it.
+      for (let b = 0; b < B; b++) {
+        const at = (b * per - W + s) * F - C;
+        for (let k = 0; k < C + F; k++) {
+          const i = at + k;
+          input[b * (C + F) + k] = i >= 0 && i < audio.length ? audio[i] : 0;
+        }
+      }
+      const r = await withOrtLock(() =>
+        this.#session.run({
+          input: new T('float32', input.slice(), [B, C + F]),
+          state: new T('float32', state, [2, B, 128]),
+          sr: this.#sr,
+        }),
+      );
+      state = (r.stateN.data as Float32Array).slice();
+      const p = r.output.data as Float32Array;
+      for (let b = 0; b < B; b++) {
+        const frame = b * per - W + s;
+        if (s >= W && frame < frames) out[frame] = p[b];
+      }
+    }
+    this.runSeconds += (performance.now() - t0) / 1000;
+    return out;
+  }
+
   async dispose() {
     await this.#session.release();
   }

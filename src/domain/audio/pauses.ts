@@ -35,11 +35,16 @@ function silenceThresholdDb(frameDb: Float64Array): number {
 }
 
 export function compactPauses(audio: Float32Array, options: PauseOptions = {}): Compacted {
+  return compactRanges(audio, levelKeptRanges(audio, options));
+}
+
+/** What `compactPauses` keeps: [start, end) sample ranges, ascending. */
+export function levelKeptRanges(audio: Float32Array, options: PauseOptions = {}): { start: number; end: number }[] {
   const minPause = Math.round(((options.minPauseMs ?? 800) / 1000) * WHISPER_SAMPLE_RATE_HZ / FRAME_SAMPLES);
   const keep = Math.round(((options.keepMs ?? 200) / 1000) * WHISPER_SAMPLE_RATE_HZ / FRAME_SAMPLES);
   const frames = Math.floor(audio.length / FRAME_SAMPLES);
-  const whole = [{ start: 0, compactStart: 0, length: audio.length }];
-  if (frames < minPause) return { audio, spans: whole };
+  const whole = [{ start: 0, end: audio.length }];
+  if (frames < minPause) return whole;
 
   const db = new Float64Array(frames);
   for (let f = 0; f < frames; f++) {
@@ -60,24 +65,43 @@ export function compactPauses(audio: Float32Array, options: PauseOptions = {}): 
       runStart = -1;
     }
   }
-  if (cuts.length === 0) return { audio, spans: whole };
+  if (cuts.length === 0) return whole;
 
-  const spans: KeptSpan[] = [];
+  const kept: { start: number; end: number }[] = [];
   let from = 0;
-  let compact = 0;
   for (const [a, b] of cuts) {
-    const end = a * FRAME_SAMPLES;
-    if (end > from) {
-      spans.push({ start: from, compactStart: compact, length: end - from });
-      compact += end - from;
-    }
+    if (a * FRAME_SAMPLES > from) kept.push({ start: from, end: a * FRAME_SAMPLES });
     from = b * FRAME_SAMPLES;
   }
-  if (audio.length > from) spans.push({ start: from, compactStart: compact, length: audio.length - from });
+  if (audio.length > from) kept.push({ start: from, end: audio.length });
+  return kept;
+}
 
-  const out = new Float32Array(spans.reduce((n, s) => n + s.length, 0));
+/** Keep only `ranges` ([start, end) samples, ascending, not overlapping), back to back. */
+export function compactRanges(audio: Float32Array, ranges: readonly { start: number; end: number }[]): Compacted {
+  const spans: KeptSpan[] = [];
+  let compact = 0;
+  for (const r of ranges) {
+    const length = Math.min(r.end, audio.length) - r.start;
+    if (length <= 0) continue;
+    spans.push({ start: r.start, compactStart: compact, length });
+    compact += length;
+  }
+  if (spans.length === 0) return { audio: new Float32Array(0), spans: [{ start: 0, compactStart: 0, length: 0 }] };
+  if (spans.length === 1 && spans[0].start === 0 && spans[0].length === audio.length) return { audio, spans };
+  const out = new Float32Array(compact);
   for (const s of spans) out.set(audio.subarray(s.start, s.start + s.length), s.compactStart);
   return { audio: out, spans };
+}
+
+/** A position in the original audio (samples) → the shortened audio; a dropped position maps to the next kept one. */
+export function toCompactSamples(spans: readonly KeptSpan[], original: number): number {
+  for (const s of spans) {
+    if (original < s.start) return s.compactStart;
+    if (original < s.start + s.length) return s.compactStart + original - s.start;
+  }
+  const last = spans[spans.length - 1];
+  return last.compactStart + last.length;
 }
 
 /** Seconds in the shortened audio → seconds in the original. */

@@ -7,6 +7,8 @@ export interface CatalogModel {
   encoderParamsM: number;
   decoderParamsM: number;
   englishOnly: boolean;
+  /** What it is good for (a message key, en/zh). */
+  use: 'useTiny' | 'useBase' | 'useSmall' | 'useMedium' | 'useTurbo' | 'useDistil';
 }
 
 /**
@@ -14,17 +16,17 @@ export interface CatalogModel {
  * Parameter counts are from the model cards; sizes below are derived from them.
  */
 export const CATALOG: readonly CatalogModel[] = [
-  { id: 'onnx-community/whisper-tiny', label: 'Whisper tiny', encoderParamsM: 8.2, decoderParamsM: 29.6, englishOnly: false },
-  { id: 'onnx-community/whisper-tiny.en', label: 'Whisper tiny.en', encoderParamsM: 8.2, decoderParamsM: 29.6, englishOnly: true },
-  { id: 'onnx-community/whisper-base', label: 'Whisper base', encoderParamsM: 19.8, decoderParamsM: 52.3, englishOnly: false },
-  { id: 'onnx-community/whisper-base.en', label: 'Whisper base.en', encoderParamsM: 19.8, decoderParamsM: 52.3, englishOnly: true },
-  { id: 'onnx-community/whisper-small', label: 'Whisper small', encoderParamsM: 88.2, decoderParamsM: 153.6, englishOnly: false },
-  { id: 'onnx-community/whisper-small.en', label: 'Whisper small.en', encoderParamsM: 88.2, decoderParamsM: 153.6, englishOnly: true },
-  { id: 'onnx-community/whisper-medium-ONNX', label: 'Whisper medium', encoderParamsM: 307.2, decoderParamsM: 456.6, englishOnly: false },
-  { id: 'onnx-community/whisper-large-v3-turbo', label: 'Whisper large-v3 turbo', encoderParamsM: 635.0, decoderParamsM: 172.8, englishOnly: false },
-  { id: 'distil-whisper/distil-small.en', label: 'Distil-Whisper small.en', encoderParamsM: 88.2, decoderParamsM: 78.1, englishOnly: true },
-  { id: 'distil-whisper/distil-medium.en', label: 'Distil-Whisper medium.en', encoderParamsM: 307.2, decoderParamsM: 87.1, englishOnly: true },
-  { id: 'distil-whisper/distil-large-v3', label: 'Distil-Whisper large-v3', encoderParamsM: 635.0, decoderParamsM: 121.0, englishOnly: false },
+  { id: 'onnx-community/whisper-tiny', label: 'Whisper tiny', encoderParamsM: 8.2, decoderParamsM: 29.6, englishOnly: false, use: 'useTiny' },
+  { id: 'onnx-community/whisper-tiny.en', label: 'Whisper tiny.en', encoderParamsM: 8.2, decoderParamsM: 29.6, englishOnly: true, use: 'useTiny' },
+  { id: 'onnx-community/whisper-base', label: 'Whisper base', encoderParamsM: 19.8, decoderParamsM: 52.3, englishOnly: false, use: 'useBase' },
+  { id: 'onnx-community/whisper-base.en', label: 'Whisper base.en', encoderParamsM: 19.8, decoderParamsM: 52.3, englishOnly: true, use: 'useBase' },
+  { id: 'onnx-community/whisper-small', label: 'Whisper small', encoderParamsM: 88.2, decoderParamsM: 153.6, englishOnly: false, use: 'useSmall' },
+  { id: 'onnx-community/whisper-small.en', label: 'Whisper small.en', encoderParamsM: 88.2, decoderParamsM: 153.6, englishOnly: true, use: 'useSmall' },
+  { id: 'onnx-community/whisper-medium-ONNX', label: 'Whisper medium', encoderParamsM: 307.2, decoderParamsM: 456.6, englishOnly: false, use: 'useMedium' },
+  { id: 'onnx-community/whisper-large-v3-turbo', label: 'Whisper large-v3 turbo', encoderParamsM: 635.0, decoderParamsM: 172.8, englishOnly: false, use: 'useTurbo' },
+  { id: 'distil-whisper/distil-small.en', label: 'Distil-Whisper small.en', encoderParamsM: 88.2, decoderParamsM: 78.1, englishOnly: true, use: 'useDistil' },
+  { id: 'distil-whisper/distil-medium.en', label: 'Distil-Whisper medium.en', encoderParamsM: 307.2, decoderParamsM: 87.1, englishOnly: true, use: 'useDistil' },
+  { id: 'distil-whisper/distil-large-v3', label: 'Distil-Whisper large-v3', encoderParamsM: 635.0, decoderParamsM: 121.0, englishOnly: false, use: 'useDistil' },
 ];
 
 export const DEFAULT_MODEL_ID = 'onnx-community/whisper-base';

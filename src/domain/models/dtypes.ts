@@ -9,3 +9,56 @@ export function defaultDtypesFor(device: Device, shaderF16: boolean): { encoder:
   if (device === 'wasm') return { encoder: 'q8', decoder: 'q8' };
   return { encoder: shaderF16 ? 'fp16' : 'fp32', decoder: 'q4' };
 }
+
+/** transformers.js's file name suffix per dtype (`onnx/encoder_model{suffix}.onnx`). */
+export const DTYPE_FILE_SUFFIX: Record<Dtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized', q4: '_q4' };
+
+export type ModelPart = 'encoder' | 'decoder';
+
+/**
+ * What "Auto" may pick, best first, for one part of the model on one device. WebGPU never gets
+ * q8: its int8 kernels gave wrong words (tiny.en q8 on WebGPU wrote words that are not in the
+ * audio, the same files are right on WASM), so a model that ships only q8 runs on WASM.
+ */
+export function dtypePreferences(device: Device, shaderF16: boolean, part: ModelPart): Dtype[] {
+  if (device === 'wasm') return part === 'encoder' ? ['q8', 'fp32', 'q4', 'fp16'] : ['q8', 'q4', 'fp32', 'fp16'];
+  const full: Dtype[] = shaderF16 ? ['fp16', 'fp32'] : ['fp32'];
+  return part === 'encoder' ? full : ['q4', ...full];
+}
+
+export interface DtypeChoice {
+  device: Device;
+  dtype: { encoder: Dtype; decoder: Dtype };
+  /** Why it is not the device's default: the model lacks those files, or WebGPU had nothing it runs right. */
+  reason: 'default' | 'model-files' | 'webgpu-unsuitable';
+}
+
+/**
+ * Auto precision from what the model ships. `has(part, dtype)` says whether the file exists.
+ * Tries the wanted device first; on WebGPU with nothing suitable, WASM.
+ */
+export async function chooseDtypes(device: Device, shaderF16: boolean, has: (part: ModelPart, dtype: Dtype) => Promise<boolean>): Promise<DtypeChoice | null> {
+  const pick = async (d: Device) => {
+    const out: Partial<Record<ModelPart, Dtype>> = {};
+    for (const part of ['encoder', 'decoder'] as const) {
+      for (const dtype of dtypePreferences(d, shaderF16, part)) {
+        if (await has(part, dtype)) {
+          out[part] = dtype;
+          break;
+        }
+      }
+      if (!out[part]) return null;
+    }
+    return out as { encoder: Dtype; decoder: Dtype };
+  };
+  const wanted = await pick(device);
+  if (wanted) {
+    const def = defaultDtypesFor(device, shaderF16);
+    return { device, dtype: wanted, reason: wanted.encoder === def.encoder && wanted.decoder === def.decoder ? 'default' : 'model-files' };
+  }
+  if (device === 'webgpu') {
+    const cpu = await pick('wasm');
+    if (cpu) return { device: 'wasm', dtype: cpu, reason: 'webgpu-unsuitable' };
+  }
+  return null;
+}

@@ -78,7 +78,16 @@ export function toJson(t: Transcript): string {
     duration: round3(t.duration),
     completed: t.completedUntil >= t.duration,
     source: t.sourceName,
-    segments: printable(t.segments).map((s) => ({ start: round3(s.start), end: round3(s.end), text: s.text.trim() })),
+    segments: printable(t.segments).map((s) => {
+      const out: Segment = { start: round3(s.start), end: round3(s.end), text: s.text.trim() };
+      // The decoding figures and word timings, when the transcript has them (files; not live).
+      if (s.avg_logprob !== undefined) out.avg_logprob = s.avg_logprob;
+      if (s.no_speech_prob !== undefined) out.no_speech_prob = s.no_speech_prob;
+      if (s.temperature !== undefined) out.temperature = s.temperature;
+      if (s.compression_ratio !== undefined) out.compression_ratio = s.compression_ratio;
+      if (s.words) out.words = s.words.map((w) => ({ word: w.word, start: round3(w.start), end: round3(w.end), probability: w.probability }));
+      return out;
+    }),
   };
   return JSON.stringify(doc, null, 2) + '\n';
 }

@@ -31,3 +31,25 @@ export function languageTokenMap(langToId: Record<string, number>): Map<string, 
   }
   return map;
 }
+
+/** Below this top probability Whisper's guess counts as unsure. */
+export const UNSURE_LANGUAGE = 0.6;
+/** A language the user speaks wins an unsure guess only with at least this probability. */
+const CONTENDER = 0.1;
+
+/**
+ * Whisper's guess from one decoder step spreads its bets on short or accented speech (a
+ * Mandarin clip: Burmese 0.35, Mandarin 0.32, Tibetan 0.23). When it is unsure, a language the
+ * user speaks (the UI's, the browser's) that is a real contender is taken instead: a prior,
+ * applied only where the model cannot tell. Returns the guesses with the choice first.
+ */
+export function preferLanguages(guesses: readonly LanguageGuess[], preferred: readonly string[]): LanguageGuess[] {
+  if (guesses.length === 0 || guesses[0].probability >= UNSURE_LANGUAGE) return [...guesses];
+  const pick = guesses.find((g) => g.probability >= CONTENDER && preferred.includes(g.code));
+  return pick ? [pick, ...guesses.filter((g) => g !== pick)] : [...guesses];
+}
+
+/** Whisper codes of BCP 47 tags (`zh-CN` → `zh`, `en-US` → `en`), in order, without repeats. */
+export function whisperCodesOf(tags: readonly string[]): string[] {
+  return [...new Set(tags.map((t) => t.split('-')[0].toLowerCase()).filter((c) => /^[a-z]{2,3}$/.test(c)))];
+}

@@ -1,8 +1,29 @@
-/** One timed piece of transcript. Times are seconds from the start of the audio. */
+/** A word with its time (seconds from the start of the audio) and how sure the model was of it (0–1). */
+export interface Word {
+  word: string;
+  start: number;
+  end: number;
+  probability: number;
+}
+
+/**
+ * One timed piece of transcript. Times are seconds from the start of the audio. The decoding
+ * figures (named as OpenAI's `transcribe()` names them, and exported under these keys) come
+ * from the file path; live segments and older history entries may lack them.
+ */
 export interface Segment {
   start: number;
   end: number;
   text: string;
+  /** Mean log-probability per token of the window's text (below −1: unsure). */
+  avg_logprob?: number;
+  /** Probability the window held no speech (read at `<|startoftranscript|>`). */
+  no_speech_prob?: number;
+  /** The sampling temperature the text came from (0 unless the safeguards fell back). */
+  temperature?: number;
+  /** zlib compression ratio of the window's text (above 2.4: it repeats itself). */
+  compression_ratio?: number;
+  words?: Word[];
 }
 
 export interface LanguageGuess {

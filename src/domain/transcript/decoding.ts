@@ -1,0 +1,254 @@
+/**
+ * OpenAI Whisper's decoding rules and safeguards as pure functions over logit rows, so the
+ * worker's decoder loop (workers/asr/decoder.ts) and the unit tests run the same code:
+ * - the logit filters of `whisper/decoding.py` (suppress blank at the start, suppress special and
+ *   non-speech tokens, `ApplyTimestampRules`);
+ * - greedy / temperature sampling / beam search bookkeeping (`GreedyDecoder`, `BeamSearchDecoder`);
+ * - the safeguards of `whisper/transcribe.py`: gzip compression ratio, average log-probability,
+ *   temperature fallback and the no-speech gate, with OpenAI's default thresholds.
+ */
+import { zlibSync } from 'fflate';
+
+/** `whisper.transcribe` defaults. */
+export const DEFAULT_TEMPERATURES = [0, 0.2, 0.4, 0.6, 0.8, 1] as const;
+export const COMPRESSION_RATIO_THRESHOLD = 2.4;
+export const LOGPROB_THRESHOLD = -1;
+export const NO_SPEECH_THRESHOLD = 0.6;
+/** After a fallback above this temperature the text is not used as the next window's prompt. */
+export const PROMPT_RESET_TEMPERATURE = 0.5;
+/** `max_initial_timestamp` = 1.0 s: the first timestamp of a window is at most `<|1.00|>`. */
+export const MAX_INITIAL_TIMESTAMP_INDEX = 50;
+export const BEAM_SIZE = 5;
+
+export interface SpecialTokens {
+  eot: number;
+  /** First timestamp token (`<|0.00|>`). */
+  timestampBegin: number;
+  noTimestamps: number;
+  /** `<|nospeech|>` (`<|nocaptions|>` in older vocabularies). */
+  noSpeech: number | null;
+  /** Token ids of " " (suppressed with EOT as the first sampled token: OpenAI's SuppressBlank). */
+  blank: readonly number[];
+  /** Non-speech symbols and every special token but EOT and timestamps. */
+  suppress: readonly number[];
+}
+
+/**
+ * Apply OpenAI's logit filters in place to one row of logits.
+ * @param sampled the tokens generated so far in this window (after the prefix)
+ * @param timestamps whether timestamp tokens are being predicted
+ */
+export function applyLogitFilters(logits: Float32Array, sampled: readonly number[], t: SpecialTokens, timestamps: boolean): void {
+  const NEG = -Infinity;
+  if (sampled.length === 0) {
+    for (const id of t.blank) logits[id] = NEG;
+    logits[t.eot] = NEG;
+  }
+  for (const id of t.suppress) logits[id] = NEG;
+  if (!timestamps) return;
+
+  const tb = t.timestampBegin;
+  const vocab = logits.length;
+  logits[t.noTimestamps] = NEG;
+  const n = sampled.length;
+  const lastWasTimestamp = n >= 1 && sampled[n - 1] >= tb;
+  const penultimateWasTimestamp = n < 2 || sampled[n - 2] >= tb;
+  if (lastWasTimestamp) {
+    if (penultimateWasTimestamp) logits.fill(NEG, tb, vocab); // a segment just opened: text next
+    else logits.fill(NEG, 0, t.eot); // a segment just closed: a timestamp or the end
+  }
+  let lastTimestamp = -1;
+  for (let i = n - 1; i >= 0; i--) {
+    if (sampled[i] >= tb) {
+      lastTimestamp = sampled[i];
+      break;
+    }
+  }
+  if (lastTimestamp >= 0) {
+    // Timestamps never go back, and a segment is never empty (that would loop).
+    const floor = lastWasTimestamp && !penultimateWasTimestamp ? lastTimestamp : lastTimestamp + 1;
+    logits.fill(NEG, tb, Math.min(floor, vocab));
+  }
+  if (n === 0) {
+    logits.fill(NEG, 0, tb); // a window starts with a timestamp
+    logits.fill(NEG, Math.min(vocab, tb + MAX_INITIAL_TIMESTAMP_INDEX + 1), vocab);
+  }
+  // If all timestamps together are likelier than any single text token, take a timestamp.
+  const logprobs = logSoftmax(logits);
+  let tsMax = -Infinity;
+  for (let i = tb; i < vocab; i++) if (logprobs[i] > tsMax) tsMax = logprobs[i];
+  let tsSum = 0;
+  if (tsMax > -Infinity) for (let i = tb; i < vocab; i++) tsSum += Math.exp(logprobs[i] - tsMax);
+  const timestampLogprob = tsMax + Math.log(tsSum);
+  let textMax = -Infinity;
+  for (let i = 0; i < tb; i++) if (logprobs[i] > textMax) textMax = logprobs[i];
+  if (timestampLogprob > textMax) logits.fill(NEG, 0, tb);
+}
+
+export function logSoftmax(logits: ArrayLike<number>): Float32Array {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+  const lse = max + Math.log(sum);
+  const out = new Float32Array(logits.length);
+  for (let i = 0; i < logits.length; i++) out[i] = logits[i] - lse;
+  return out;
+}
+
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/** Indices of the `k` largest values, largest first. */
+export function topK(values: ArrayLike<number>, k: number): number[] {
+  const best: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === -Infinity) continue;
+    if (best.length === k && v <= values[best[k - 1]]) continue;
+    let at = best.length < k ? best.length : k - 1;
+    while (at > 0 && values[best[at - 1]] < v) at--;
+    best.splice(at, 0, i);
+    if (best.length > k) best.pop();
+  }
+  return best;
+}
+
+/** A small seeded generator (mulberry32): sampling is repeatable run to run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Draw from softmax(logits / temperature). */
+export function sample(logits: ArrayLike<number>, temperature: number, random: () => number): number {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  const weights = new Float64Array(logits.length);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const w = logits[i] === -Infinity ? 0 : Math.exp((logits[i] - max) / temperature);
+    weights[i] = w;
+    sum += w;
+  }
+  let r = random() * sum;
+  for (let i = 0; i < weights.length; i++) {
+    r -= weights[i];
+    if (r <= 0 && weights[i] > 0) return i;
+  }
+  return argmax(logits);
+}
+
+/**
+ * OpenAI's `compression_ratio`: UTF-8 bytes of the text over its zlib-compressed size. Text
+ * that repeats itself compresses well; above 2.4 a window is decoded again, hotter.
+ */
+export function compressionRatio(text: string): number {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length === 0) return 0;
+  return bytes.length / zlibSync(bytes, { level: 6 }).length;
+}
+
+export interface DecodingQuality {
+  avgLogprob: number;
+  compressionRatio: number;
+  noSpeechProb: number;
+  /** The decode stopped in a repetition loop (a sure sign, before the ratio can show it). */
+  looped?: boolean;
+}
+
+/** `whisper.transcribe`'s `needs_fallback`: decode again at the next temperature. */
+export function needsFallback(q: DecodingQuality): boolean {
+  // Silence: the no-speech gate drops it; a hotter decode would only invent text.
+  if (q.noSpeechProb > NO_SPEECH_THRESHOLD && q.avgLogprob < LOGPROB_THRESHOLD) return false;
+  return q.looped === true || q.compressionRatio > COMPRESSION_RATIO_THRESHOLD || q.avgLogprob < LOGPROB_THRESHOLD;
+}
+
+/** `whisper.transcribe`'s no-speech gate: the window is silence, its text is dropped. */
+export function isNoSpeech(q: Pick<DecodingQuality, 'avgLogprob' | 'noSpeechProb'>): boolean {
+  return q.noSpeechProb > NO_SPEECH_THRESHOLD && q.avgLogprob <= LOGPROB_THRESHOLD;
+}
+
+/** OpenAI divides by the text length + 1 (the end token). */
+export function averageLogprob(sumLogprob: number, tokenCount: number): number {
+  return sumLogprob / (tokenCount + 1);
+}
+
+export interface Hypothesis {
+  /** Generated tokens without the end token. */
+  tokens: number[];
+  sumLogprob: number;
+}
+
+/**
+ * Beam search bookkeeping for one audio (OpenAI's `BeamSearchDecoder`, patience 1): each step
+ * every live beam proposes its `beamSize + 1` best next tokens, the best `beamSize` sequences
+ * that did not end live on, those that ended are kept until `beamSize` have finished.
+ */
+export class BeamSearch {
+  readonly beamSize: number;
+  readonly eot: number;
+  /** Live beams: tokens after the prefix and cumulative log-probability. */
+  beams: Hypothesis[];
+  readonly finished: Hypothesis[] = [];
+
+  constructor(beamSize: number, eot: number) {
+    this.beamSize = beamSize;
+    this.eot = eot;
+    this.beams = [{ tokens: [], sumLogprob: 0 }];
+  }
+
+  get done(): boolean {
+    return this.finished.length >= this.beamSize || this.beams.length === 0;
+  }
+
+  /**
+   * Advance one step. `logprobs[i]` is the filtered log-softmax for `beams[i]`. Returns, for each
+   * new live beam, the index of the beam it grew from (to reorder the decoder's cache).
+   */
+  step(logprobs: readonly Float32Array[]): number[] {
+    const candidates = new Map<string, { tokens: number[]; sumLogprob: number; source: number }>();
+    this.beams.forEach((beam, i) => {
+      for (const token of topK(logprobs[i], this.beamSize + 1)) {
+        const tokens = [...beam.tokens, token];
+        const key = tokens.join(',');
+        const sumLogprob = beam.sumLogprob + logprobs[i][token];
+        // Identical sequences from identical beams (the first step) count once.
+        if (!candidates.has(key) || candidates.get(key)!.sumLogprob < sumLogprob) candidates.set(key, { tokens, sumLogprob, source: i });
+      }
+    });
+    const next: Hypothesis[] = [];
+    const sources: number[] = [];
+    for (const c of [...candidates.values()].sort((a, b) => b.sumLogprob - a.sumLogprob)) {
+      if (c.tokens[c.tokens.length - 1] === this.eot) {
+        if (this.finished.length < this.beamSize) this.finished.push({ tokens: c.tokens.slice(0, -1), sumLogprob: c.sumLogprob });
+      } else {
+        next.push({ tokens: c.tokens, sumLogprob: c.sumLogprob });
+        sources.push(c.source);
+        if (next.length === this.beamSize) break;
+      }
+    }
+    this.beams = next;
+    return sources;
+  }
+
+  /** The best hypothesis by log-probability over length (OpenAI's ranker without a penalty). */
+  best(): Hypothesis {
+    const pool = this.finished.length ? [...this.finished] : [];
+    if (pool.length < this.beamSize) pool.push(...this.beams.slice(0, this.beamSize - pool.length));
+    return pool.reduce((a, b) => (score(b) > score(a) ? b : a));
+  }
+}
+
+function score(h: Hypothesis): number {
+  return h.sumLogprob / Math.max(1, h.tokens.length);
+}

@@ -1,0 +1,292 @@
+/**
+ * Our own decoder loop over transformers.js's Whisper sessions, for one 30 s window.
+ *
+ * Why not `model.generate()`: in transformers.js 3.x it returns neither scores nor the
+ * log-probabilities of the tokens it picked, cannot do beam search ("TODO: Support beam search"),
+ * and does not expose the first step's logits at `<|startoftranscript|>` (the no-speech
+ * probability). OpenAI's safeguards (temperature fallback on average log-probability, the
+ * no-speech gate) and the "Best" accuracy setting need all three. transformers.js stays the
+ * loader, the tokenizer and the session runner (`model.forward`, `getPastKeyValues`); the rules
+ * are the pure functions of src/domain/transcript/decoding.ts.
+ */
+import { Tensor, type WhisperForConditionalGeneration } from '@huggingface/transformers';
+import {
+  BeamSearch,
+  applyLogitFilters,
+  argmax,
+  averageLogprob,
+  logSoftmax,
+  sample,
+  seededRandom,
+  type SpecialTokens,
+} from '../../src/domain/transcript/decoding';
+import { findRepetitionLoop } from '../../src/domain/transcript/repetition';
+
+export interface WindowDecodeRequest {
+  /** The encoder's output for this window, batch 1. */
+  encoderOutputs: Tensor;
+  /** Decoder input before the first generated token: `<|startofprev|>` prompt, then the SOT sequence. */
+  prefix: readonly number[];
+  /** Index of `<|startoftranscript|>` in `prefix` (the no-speech probability is read there). */
+  sotIndex: number;
+  timestamps: boolean;
+  maxNewTokens: number;
+  temperature: number;
+  /** At temperature 0: beams (1 = greedy). Above 0: independent samples, the likeliest kept (OpenAI's `best_of`). */
+  candidates: number;
+  seed: number;
+  isCancelled: () => boolean;
+  /** The current best hypothesis after each step (for partial text and progress). */
+  onStep?: (tokens: readonly number[]) => void;
+  /** Runs before each decoder step: lets a cancel or queued messages in. */
+  beforeStep?: () => Promise<void>;
+}
+
+export interface WindowDecodeResult {
+  /** Generated tokens (timestamps and text), without the end token. */
+  tokens: number[];
+  sumLogprob: number;
+  avgLogprob: number;
+  noSpeechProb: number;
+  temperature: number;
+  /** Stopped because the text started repeating itself. */
+  looped: boolean;
+  cancelled: boolean;
+  /** Decoder steps run (batched steps count once). */
+  steps: number;
+}
+
+type Outputs = Record<string, Tensor>;
+type Pkv = Record<string, Tensor>;
+
+interface ModelInternals {
+  forward(inputs: Record<string, unknown>): Promise<Outputs>;
+  getPastKeyValues(outputs: Outputs, previous: Pkv | null, disposeEncoder?: boolean): Pkv;
+}
+
+const int64 = (rows: readonly (readonly number[])[]) =>
+  new Tensor('int64', BigInt64Array.from(rows.flat(), (x) => BigInt(x)), [rows.length, rows[0].length]);
+
+/** Rows `indices` of a tensor's first dimension, as a new CPU tensor (tiles or reorders a batch). */
+async function gatherBatch(t: Tensor, indices: readonly number[]): Promise<Tensor> {
+  const onGpu = t.location === 'gpu-buffer';
+  const data = (onGpu ? await (t as unknown as { ort_tensor: { getData(): Promise<Float32Array> } }).ort_tensor.getData() : t.data) as Float32Array;
+  const row = data.length / t.dims[0];
+  const out = new (data.constructor as Float32ArrayConstructor)(row * indices.length);
+  indices.forEach((from, i) => out.set(data.subarray(from * row, (from + 1) * row), i * row));
+  if (onGpu) t.dispose();
+  return new Tensor(t.type as 'float32', out, [indices.length, ...t.dims.slice(1)]);
+}
+
+async function gatherCache(pkv: Pkv, indices: readonly number[], includeEncoder: boolean): Promise<Pkv> {
+  const out: Pkv = {};
+  for (const [name, t] of Object.entries(pkv)) {
+    out[name] = includeEncoder || !name.includes('encoder') ? await gatherBatch(t, indices) : t;
+  }
+  return out;
+}
+
+function disposeGpu(tensors: Iterable<Tensor>) {
+  for (const t of tensors) if (t.location === 'gpu-buffer') t.dispose();
+}
+
+/** The logits row of one batch item at one position, as a fresh array the filters can edit. */
+function logitsRow(logits: Tensor, batch: number, position: number): Float32Array {
+  const [, length, vocab] = logits.dims;
+  const start = (batch * length + position) * vocab;
+  return (logits.data as Float32Array).slice(start, start + vocab);
+}
+
+function isIdentity(indices: readonly number[], previous: number): boolean {
+  return indices.length === previous && indices.every((v, i) => v === i);
+}
+
+/**
+ * Decode one window at one temperature. Greedy, sampling and beam search share the loop: the
+ * candidates run as one batch (one decoder call per step for all of them), which is what makes
+ * 5 beams cost far less than 5 greedy decodes.
+ */
+export async function decodeWindow(model: WhisperForConditionalGeneration, special: SpecialTokens, r: WindowDecodeRequest): Promise<WindowDecodeResult> {
+  const m = model as unknown as ModelInternals;
+  const beam = r.temperature === 0 && r.candidates > 1 ? new BeamSearch(r.candidates, special.eot) : null;
+  const rows = beam ? 1 : r.temperature === 0 ? 1 : Math.max(1, r.candidates);
+  const random = seededRandom(r.seed);
+
+  // First step: the whole prefix, batch 1. Its logits at <|startoftranscript|> give no-speech.
+  await r.beforeStep?.();
+  let out = await m.forward({ encoder_outputs: r.encoderOutputs, decoder_input_ids: int64([r.prefix]) });
+  let noSpeechProb = 0;
+  if (special.noSpeech !== null) noSpeechProb = Math.exp(logSoftmax(logitsRow(out.logits, 0, r.sotIndex))[special.noSpeech]);
+  let pkv = m.getPastKeyValues(out, null);
+  let encoder = r.encoderOutputs;
+  // Every candidate starts from the prefix: the same first row for all of them.
+  const firstRow = logitsRow(out.logits, 0, out.logits.dims[1] - 1);
+  let last: (b: number) => Float32Array = () => firstRow.slice();
+  disposeCrossAttentions(out);
+
+  const seqs: number[][] = Array.from({ length: rows }, () => []);
+  const sums = new Array<number>(rows).fill(0);
+  const ended = new Array<boolean>(rows).fill(false);
+  let batch = 1;
+  let looped = false;
+  let cancelled = false;
+  let steps = 1;
+
+  // Grow the batch of 1 to the candidates' batch (samples, or beams after their first step).
+  const widen = async (to: number, indices = new Array<number>(to).fill(0)) => {
+    pkv = await gatherCache(pkv, indices, true);
+    encoder = await gatherBatch(r.encoderOutputs, new Array<number>(to).fill(0));
+    batch = to;
+  };
+  if (rows > 1) await widen(rows);
+
+  for (let step = 0; step < r.maxNewTokens; step++) {
+    let next: number[];
+    if (beam) {
+      const logprobs = beam.beams.map((h, b) => {
+        const row = last(b);
+        applyLogitFilters(row, h.tokens, special, r.timestamps);
+        return logSoftmax(row);
+      });
+      const sources = beam.step(logprobs);
+      if (beam.done || beam.beams.length === 0) break;
+      if (batch === 1 && beam.beams.length > 1) await widen(beam.beams.length, sources);
+      else if (!isIdentity(sources, batch)) {
+        pkv = await gatherCache(pkv, sources, sources.length !== batch);
+        if (sources.length !== batch) encoder = await gatherBatch(r.encoderOutputs, new Array<number>(sources.length).fill(0));
+        batch = sources.length;
+      }
+      next = beam.beams.map((h) => h.tokens[h.tokens.length - 1]);
+      r.onStep?.(beam.beams[0].tokens);
+      if (findRepetitionLoop(beam.beams[0].tokens.filter((t) => t < special.eot)) >= 0) {
+        looped = true;
+        break;
+      }
+    } else {
+      next = [];
+      for (let b = 0; b < rows; b++) {
+        if (ended[b]) {
+          next.push(special.eot);
+          continue;
+        }
+        const row = last(b);
+        applyLogitFilters(row, seqs[b], special, r.timestamps);
+        const token = r.temperature === 0 ? argmax(row) : sample(row, r.temperature, random);
+        sums[b] += logSoftmax(row)[token];
+        if (token === special.eot) ended[b] = true;
+        else seqs[b].push(token);
+        next.push(token);
+      }
+      r.onStep?.(seqs[0]);
+      if (ended.every(Boolean)) break;
+      if (rows === 1 && findRepetitionLoop(seqs[0].filter((t) => t < special.eot)) >= 0) {
+        looped = true;
+        break;
+      }
+    }
+    if (r.isCancelled()) {
+      cancelled = true;
+      break;
+    }
+    if (step === r.maxNewTokens - 1) break;
+    await r.beforeStep?.();
+    out = await m.forward({ encoder_outputs: encoder, decoder_input_ids: int64(next.map((t) => [t])), past_key_values: pkv });
+    steps++;
+    const logits = out.logits;
+    last = (b) => logitsRow(logits, b, 0);
+    pkv = m.getPastKeyValues(out, pkv);
+    disposeCrossAttentions(out);
+  }
+  disposeGpu(Object.values(pkv));
+
+  let tokens: number[];
+  let sumLogprob: number;
+  if (beam) {
+    const best = beam.best();
+    tokens = best.tokens;
+    sumLogprob = best.sumLogprob;
+  } else {
+    // OpenAI's `best_of`: the sample with the best length-normalised log-probability.
+    let best = 0;
+    for (let b = 1; b < rows; b++) if (sums[b] / Math.max(1, seqs[b].length) > sums[best] / Math.max(1, seqs[best].length)) best = b;
+    tokens = seqs[best];
+    sumLogprob = sums[best];
+  }
+  return {
+    tokens,
+    sumLogprob,
+    avgLogprob: averageLogprob(sumLogprob, tokens.length),
+    noSpeechProb,
+    temperature: r.temperature,
+    looped,
+    cancelled,
+    steps,
+  };
+}
+
+function disposeCrossAttentions(out: Outputs) {
+  disposeGpu(Object.entries(out).filter(([k]) => k.startsWith('cross_attentions')).map(([, t]) => t));
+}
+
+export interface AlignmentRequest {
+  encoderOutputs: Tensor;
+  /** `<|startoftranscript|>` [language, task] — without prompt, without `<|notimestamps|>`. */
+  sotSequence: readonly number[];
+  textTokens: readonly number[];
+  /** Encoder frames that hold audio (the rest of the 1 500 is padding). */
+  frames: number;
+  alignmentHeads: readonly (readonly [number, number])[];
+}
+
+export interface AlignmentData {
+  /** Per alignment head: (text tokens + 1) × frames attention, each row a distribution over the audio frames. */
+  heads: Float32Array[];
+  /** Probability of each text token (softmax over text tokens only). */
+  tokenProbs: number[];
+  /** Log-probability of each text token and of the end token under the full vocabulary (for `avg_logprob`). */
+  tokenLogprobs: number[];
+  /** `<|nospeech|>` probability at `<|startoftranscript|>`. */
+  noSpeechProb: number;
+}
+
+/**
+ * OpenAI's `find_alignment` forward: one decoder pass over `SOT… <|notimestamps|> text <|eot|>`
+ * (no prompt, no timestamps) reading the cross-attention of the alignment heads. Returns null
+ * when the model was exported without cross-attention outputs.
+ */
+export async function alignmentPass(model: WhisperForConditionalGeneration, special: SpecialTokens, r: AlignmentRequest): Promise<AlignmentData | null> {
+  const m = model as unknown as ModelInternals;
+  const ids = [...r.sotSequence, special.noTimestamps, ...r.textTokens, special.eot];
+  const out = await m.forward({ encoder_outputs: r.encoderOutputs, decoder_input_ids: int64([ids]) });
+  try {
+    if (!('cross_attentions.0' in out)) return null;
+    const first = r.sotSequence.length; // row of <|notimestamps|>, which predicts the first text token
+    const rows = r.textTokens.length + 1;
+    const heads: Float32Array[] = [];
+    for (const [layer, head] of r.alignmentHeads) {
+      const t = out[`cross_attentions.${layer}`];
+      if (!t) return null;
+      const [, nHeads, length, allFrames] = t.dims;
+      const data = (t.location === 'gpu-buffer' ? await (t as unknown as { ort_tensor: { getData(): Promise<Float32Array> } }).ort_tensor.getData() : t.data) as Float32Array;
+      const w = new Float32Array(rows * r.frames);
+      for (let k = 0; k < rows; k++) {
+        const base = (head * length + first + k) * allFrames;
+        // The model's softmax ran over all 1 500 frames; OpenAI's over the audio frames only.
+        let sum = 0;
+        for (let f = 0; f < r.frames; f++) sum += data[base + f];
+        for (let f = 0; f < r.frames; f++) w[k * r.frames + f] = data[base + f] / (sum || 1);
+      }
+      if (head >= nHeads) return null;
+      heads.push(w);
+    }
+    const tokenProbs = r.textTokens.map((token, k) => {
+      const row = logitsRow(out.logits, 0, first + k).subarray(0, special.eot);
+      return Math.exp(logSoftmax(row)[token]);
+    });
+    const tokenLogprobs = [...r.textTokens, special.eot].map((token, k) => logSoftmax(logitsRow(out.logits, 0, first + k))[token]);
+    const noSpeechProb = special.noSpeech === null ? 0 : Math.exp(logSoftmax(logitsRow(out.logits, 0, 0))[special.noSpeech]);
+    return { heads, tokenProbs, tokenLogprobs, noSpeechProb };
+  } finally {
+    disposeGpu(Object.values(out));
+  }
+}
