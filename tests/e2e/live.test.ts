@@ -198,6 +198,12 @@ for (const run of RUNS) {
         expect(utterancesWithStableText, diag).toBeGreaterThanOrEqual(run.settledAtLeast);
       }
       expect(boundaryDuplicates(live.segments, reference), diag).toEqual([]);
+      // Finals carry what file segments carry: timed words on screen (real model: cross-attention outputs).
+      if (run.model === TINY) {
+        const words = await page.$$eval('[data-testid=transcript] [data-testid=word]', (els) => els.map((e) => Number(e.getAttribute('data-start'))));
+        expect(words.length, diag).toBeGreaterThan(clips.length * 5);
+        expect(words, 'word times never go back').toEqual([...words].sort((a, b) => a - b));
+      }
       // One utterance per clip (clips without pauses inside), in order, on the session clock.
       if (run.oneUtterancePerClip) expect(live.segments.length, diag).toBe(clips.length);
       for (let i = 1; i < live.segments.length; i++) expect(live.segments[i].start).toBeGreaterThanOrEqual(live.segments[i - 1].end);

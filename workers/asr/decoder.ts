@@ -67,10 +67,15 @@ interface ModelInternals {
 const int64 = (rows: readonly (readonly number[])[]) =>
   new Tensor('int64', BigInt64Array.from(rows.flat(), (x) => BigInt(x)), [rows.length, rows[0].length]);
 
+/** A tensor's values on the CPU (downloaded when it lives on the GPU). */
+async function cpuData(t: Tensor): Promise<Float32Array> {
+  return (t.location === 'gpu-buffer' ? await (t as unknown as { ort_tensor: { getData(): Promise<Float32Array> } }).ort_tensor.getData() : t.data) as Float32Array;
+}
+
 /** Rows `indices` of a tensor's first dimension, as a new CPU tensor (tiles or reorders a batch). */
 async function gatherBatch(t: Tensor, indices: readonly number[]): Promise<Tensor> {
   const onGpu = t.location === 'gpu-buffer';
-  const data = (onGpu ? await (t as unknown as { ort_tensor: { getData(): Promise<Float32Array> } }).ort_tensor.getData() : t.data) as Float32Array;
+  const data = await cpuData(t);
   const row = data.length / t.dims[0];
   const out = new (data.constructor as Float32ArrayConstructor)(row * indices.length);
   indices.forEach((from, i) => out.set(data.subarray(from * row, (from + 1) * row), i * row));
@@ -267,7 +272,7 @@ export async function alignmentPass(model: WhisperForConditionalGeneration, spec
       const t = out[`cross_attentions.${layer}`];
       if (!t) return null;
       const [, nHeads, length, allFrames] = t.dims;
-      const data = (t.location === 'gpu-buffer' ? await (t as unknown as { ort_tensor: { getData(): Promise<Float32Array> } }).ort_tensor.getData() : t.data) as Float32Array;
+      const data = await cpuData(t);
       const w = new Float32Array(rows * r.frames);
       for (let k = 0; k < rows; k++) {
         const base = (head * length + first + k) * allFrames;

@@ -390,20 +390,26 @@ export class WhisperEngine {
 
   /** Word times and probabilities for a window's settled text (null: the model has no cross-attention outputs). */
   async #align(encoderOutputs: Tensor, sotSequence: number[], pieces: readonly { tokens: number[] }[], windowSamples: number, language: string) {
-    const heads = (this.#w.model.generation_config as unknown as { alignment_heads?: [number, number][] }).alignment_heads;
     const text = pieces.flatMap((p) => p.tokens);
-    if (!heads?.length || text.length === 0 || !this.#alignable) return null;
-    const frames = Math.min(1500, Math.ceil(windowSamples / 320));
-    const data = await alignmentPass(this.#w.model, this.special, { encoderOutputs, sotSequence, textTokens: text, frames, alignmentHeads: heads });
-    if (!data) return null;
-    const width = (this.#w.model.config as unknown as { median_filter_width?: number }).median_filter_width ?? 7;
-    const times = tokenStartTimes(alignmentCost(data.heads, text.length + 1, frames, width), text.length, frames);
+    const aligned = await this.#alignTokens(encoderOutputs, sotSequence, text, windowSamples);
+    if (!aligned) return null;
     let at = 0;
     return pieces.map((p) => {
-      const words = groupWords(p.tokens, times.slice(at, at + p.tokens.length + 1), data.tokenProbs.slice(at, at + p.tokens.length), (ids) => this.decode(ids), language);
+      const words = groupWords(p.tokens, aligned.times.slice(at, at + p.tokens.length + 1), aligned.data.tokenProbs.slice(at, at + p.tokens.length), (ids) => this.decode(ids), language);
       at += p.tokens.length;
       return words;
     });
+  }
+
+  /** One alignment pass over `text` and the DTW token start times (null: no cross-attention outputs). */
+  async #alignTokens(encoderOutputs: Tensor, sotSequence: readonly number[], text: readonly number[], samples: number) {
+    const heads = (this.#w.model.generation_config as unknown as { alignment_heads?: [number, number][] }).alignment_heads;
+    if (!heads?.length || text.length === 0 || !this.#alignable) return null;
+    const frames = Math.min(1500, Math.ceil(samples / 320));
+    const data = await alignmentPass(this.#w.model, this.special, { encoderOutputs, sotSequence, textTokens: text, frames, alignmentHeads: heads });
+    if (!data) return null;
+    const width = (this.#w.model.config as unknown as { median_filter_width?: number }).median_filter_width ?? 7;
+    return { data, times: tokenStartTimes(alignmentCost(data.heads, text.length + 1, frames, width), text.length, frames) };
   }
 
   #alignable: boolean;
@@ -416,13 +422,9 @@ export class WhisperEngine {
    */
   async scoreText(encoderOutputs: Tensor, ids: readonly number[], language: string, task: Task, samples: number, regions: readonly { start: number; end: number }[] = []) {
     const text = ids.filter((t) => t < this.#info.eot);
-    const heads = (this.#w.model.generation_config as unknown as { alignment_heads?: [number, number][] }).alignment_heads;
-    if (!this.#alignable || !heads?.length || text.length === 0) return null;
-    const frames = Math.min(1500, Math.ceil(samples / 320));
-    const data = await alignmentPass(this.#w.model, this.special, { encoderOutputs, sotSequence: this.#prefix(language, task), textTokens: text, frames, alignmentHeads: heads });
-    if (!data) return null;
-    const width = (this.#w.model.config as unknown as { median_filter_width?: number }).median_filter_width ?? 7;
-    const times = tokenStartTimes(alignmentCost(data.heads, text.length + 1, frames, width), text.length, frames);
+    const aligned = await this.#alignTokens(encoderOutputs, this.#prefix(language, task), text, samples);
+    if (!aligned) return null;
+    const { data, times } = aligned;
     const words = groupWords(text, times, data.tokenProbs, (x) => this.decode(x), language);
     return {
       avg_logprob: round(data.tokenLogprobs.reduce((a, b) => a + b, 0) / data.tokenLogprobs.length, 4),
