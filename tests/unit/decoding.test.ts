@@ -6,6 +6,7 @@ import {
   averageLogprob,
   compressionRatio,
   isNoSpeech,
+  logProbabilityOf,
   logSoftmax,
   needsFallback,
   sample,
@@ -134,6 +135,13 @@ describe('sampling', () => {
     expect(two / (one + two)).toBeLessThan(0.8);
     const cold = draw(0.2);
     expect(cold[2] / (cold[1] + cold[2])).toBeGreaterThan(0.95);
+  });
+  it('one log-probability without the whole softmax equals the softmax entry', () => {
+    const logits = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 8);
+    const full = logSoftmax(logits);
+    for (const t of [0, 17, 999]) expect(logProbabilityOf(logits, t)).toBe(full[t]);
+    // Over a prefix of the vocabulary (the text tokens only).
+    expect(logProbabilityOf(logits, 5, 100)).toBe(logSoftmax(logits.subarray(0, 100))[5]);
   });
   it('topK and logSoftmax', () => {
     expect(topK([0.1, 5, 3, -Infinity, 4], 3)).toEqual([1, 4, 2]);

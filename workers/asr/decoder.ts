@@ -15,6 +15,7 @@ import {
   applyLogitFilters,
   argmax,
   averageLogprob,
+  logProbabilityOf,
   logSoftmax,
   sample,
   seededRandom,
@@ -121,7 +122,7 @@ export async function decodeWindow(model: WhisperForConditionalGeneration, speci
   await r.beforeStep?.();
   let out = await m.forward({ encoder_outputs: r.encoderOutputs, decoder_input_ids: int64([r.prefix]) });
   let noSpeechProb = 0;
-  if (special.noSpeech !== null) noSpeechProb = Math.exp(logSoftmax(logitsRow(out.logits, 0, r.sotIndex))[special.noSpeech]);
+  if (special.noSpeech !== null) noSpeechProb = Math.exp(logProbabilityOf(logitsRow(out.logits, 0, r.sotIndex), special.noSpeech));
   let pkv = m.getPastKeyValues(out, null);
   let encoder = r.encoderOutputs;
   // Every candidate starts from the prefix: the same first row for all of them.
@@ -177,7 +178,7 @@ export async function decodeWindow(model: WhisperForConditionalGeneration, speci
         const row = last(b);
         applyLogitFilters(row, seqs[b], special, r.timestamps);
         const token = r.temperature === 0 ? argmax(row) : sample(row, r.temperature, random);
-        sums[b] += logSoftmax(row)[token];
+        sums[b] += logProbabilityOf(row, token);
         if (token === special.eot) ended[b] = true;
         else seqs[b].push(token);
         next.push(token);
@@ -272,6 +273,7 @@ export async function alignmentPass(model: WhisperForConditionalGeneration, spec
       const t = out[`cross_attentions.${layer}`];
       if (!t) return null;
       const [, nHeads, length, allFrames] = t.dims;
+      if (head >= nHeads) return null;
       const data = await cpuData(t);
       const w = new Float32Array(rows * r.frames);
       for (let k = 0; k < rows; k++) {
@@ -281,15 +283,12 @@ export async function alignmentPass(model: WhisperForConditionalGeneration, spec
         for (let f = 0; f < r.frames; f++) sum += data[base + f];
         for (let f = 0; f < r.frames; f++) w[k * r.frames + f] = data[base + f] / (sum || 1);
       }
-      if (head >= nHeads) return null;
       heads.push(w);
     }
-    const tokenProbs = r.textTokens.map((token, k) => {
-      const row = logitsRow(out.logits, 0, first + k).subarray(0, special.eot);
-      return Math.exp(logSoftmax(row)[token]);
-    });
-    const tokenLogprobs = [...r.textTokens, special.eot].map((token, k) => logSoftmax(logitsRow(out.logits, 0, first + k))[token]);
-    const noSpeechProb = special.noSpeech === null ? 0 : Math.exp(logSoftmax(logitsRow(out.logits, 0, 0))[special.noSpeech]);
+    // Word probabilities as OpenAI's: softmax over the text tokens only.
+    const tokenProbs = r.textTokens.map((token, k) => Math.exp(logProbabilityOf(logitsRow(out.logits, 0, first + k), token, special.eot)));
+    const tokenLogprobs = [...r.textTokens, special.eot].map((token, k) => logProbabilityOf(logitsRow(out.logits, 0, first + k), token));
+    const noSpeechProb = special.noSpeech === null ? 0 : Math.exp(logProbabilityOf(logitsRow(out.logits, 0, 0), special.noSpeech));
     return { heads, tokenProbs, tokenLogprobs, noSpeechProb };
   } finally {
     disposeGpu(Object.values(out));

@@ -74,23 +74,33 @@ export function applyLogitFilters(logits: Float32Array, sampled: readonly number
     logits.fill(NEG, Math.min(vocab, tb + MAX_INITIAL_TIMESTAMP_INDEX + 1), vocab);
   }
   // If all timestamps together are likelier than any single text token, take a timestamp.
-  const logprobs = logSoftmax(logits);
-  let tsMax = -Infinity;
-  for (let i = tb; i < vocab; i++) if (logprobs[i] > tsMax) tsMax = logprobs[i];
-  let tsSum = 0;
-  if (tsMax > -Infinity) for (let i = tb; i < vocab; i++) tsSum += Math.exp(logprobs[i] - tsMax);
-  const timestampLogprob = tsMax + Math.log(tsSum);
+  // (Compared on the logits: the softmax's normaliser is the same on both sides, so no
+  // full-vocabulary softmax is needed on this per-token path.)
   let textMax = -Infinity;
-  for (let i = 0; i < tb; i++) if (logprobs[i] > textMax) textMax = logprobs[i];
-  if (timestampLogprob > textMax) logits.fill(NEG, 0, tb);
+  for (let i = 0; i < tb; i++) if (logits[i] > textMax) textMax = logits[i];
+  if (logSumExp(logits, tb, vocab) > textMax) logits.fill(NEG, 0, tb);
+}
+
+/** log Σ exp(values[from..to)), stable; −∞ for an empty or all −∞ range. */
+export function logSumExp(values: ArrayLike<number>, from = 0, to = values.length): number {
+  let max = -Infinity;
+  for (let i = from; i < to; i++) if (values[i] > max) max = values[i];
+  if (max === -Infinity) return -Infinity;
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += Math.exp(values[i] - max);
+  return max + Math.log(sum);
+}
+
+/**
+ * One entry of `logSoftmax(values[0..end))` without building the whole array: the decoder
+ * needs the picked token's log-probability every step, over a 51 865-token vocabulary.
+ */
+export function logProbabilityOf(values: ArrayLike<number>, token: number, end = values.length): number {
+  return Math.fround(values[token] - logSumExp(values, 0, end));
 }
 
 export function logSoftmax(logits: ArrayLike<number>): Float32Array {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
-  const lse = max + Math.log(sum);
+  const lse = logSumExp(logits);
   const out = new Float32Array(logits.length);
   for (let i = 0; i < logits.length; i++) out[i] = logits[i] - lse;
   return out;
