@@ -39,12 +39,13 @@ self.onmessage = async (e: MessageEvent) => {
       for (const t of Object.values(totals)) Object.assign(t, { seconds: 0, runs: 0 });
       // An English-only model refuses a language (transformers.js throws): pass it only to multilingual ones.
       const multilingual = (asr!.model.generation_config as { is_multilingual?: boolean }).is_multilingual !== false;
-      const options = { chunk_length_s: 30, stride_length_s: 5, ...(multilingual && m.language !== 'auto' ? { language: m.language } : {}) };
-      const out = (await asr!(m.audio, options as never)) as { text: string };
+      const options = { chunk_length_s: 30, stride_length_s: 5, ...(multilingual && m.language !== 'auto' ? { language: m.language } : {}), ...(m.words ? { return_timestamps: 'word' } : {}) };
+      const out = (await asr!(m.audio, options as never)) as { text: string; chunks?: { text: string; timestamp: [number, number | null] }[] };
       const enc = totals.model ?? { seconds: 0, runs: 0 };
       const dec = totals.decoder_model_merged ?? { seconds: 0, runs: 0 };
       self.postMessage({
         text: out.text,
+        ...(m.words ? { words: (out.chunks ?? []).map((c) => ({ word: c.text, start: c.timestamp[0], end: c.timestamp[1] ?? c.timestamp[0] })) } : {}),
         sessionSeconds: Object.values(totals).reduce((s, t) => s + t.seconds, 0),
         encoderSeconds: enc.seconds,
         encoderRuns: enc.runs,

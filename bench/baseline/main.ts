@@ -34,10 +34,10 @@ async function decode(url: string): Promise<Float32Array> {
     await call({ type: 'load', ...request });
     return { seconds: (performance.now() - t0) / 1000 };
   },
-  async run(audioUrl: string, language: string): Promise<BaselineResult & { wallSeconds: number; audioSeconds: number }> {
+  async run(audioUrl: string, language: string, words = false): Promise<BaselineResult & { wallSeconds: number; audioSeconds: number }> {
     const t0 = performance.now();
     const audio = await decode(audioUrl);
-    const result = await call<BaselineResult>({ type: 'run', audio, language });
+    const result = await call<BaselineResult>({ type: 'run', audio, language, words });
     return { ...result, wallSeconds: (performance.now() - t0) / 1000, audioSeconds: audio.length / 16_000 };
   },
 };

@@ -8,6 +8,8 @@ export interface BaselineRequest {
 
 export interface BaselineResult {
   text: string;
+  /** With `words`: the pipeline's `return_timestamps: 'word'` chunks. */
+  words?: { word: string; start: number; end: number }[];
   sessionSeconds: number;
   encoderSeconds: number;
   encoderRuns: number;

@@ -40,16 +40,30 @@ export async function browserBaseline(
   wavFiles: string[],
   url: (file: string) => string,
 ): Promise<Map<string, string>> {
+  const rows = await browserBaselineRuns(browser, server, model, language, wavFiles, url, false);
+  return new Map([...rows].map(([f, r]) => [f, r.text]));
+}
+
+/** As `browserBaseline`, with the whole result (`words`: the pipeline's word timestamps). */
+export async function browserBaselineRuns(
+  browser: Browser,
+  server: TestServer,
+  model: { id: string; device: 'wasm' | 'webgpu'; dtype: string; threads?: number },
+  language: string,
+  wavFiles: string[],
+  url: (file: string) => string,
+  words: boolean,
+): Promise<Map<string, { text: string; words?: { word: string; start: number; end: number }[] }>> {
   const page = await browser.newPage();
   try {
     await page.goto(`${server.url}/baseline/index.html`);
     await page.waitForFunction(() => 'baseline' in window);
     const request = { modelBase: `${server.url}/models`, modelId: model.id, device: model.device, dtype: model.dtype, threads: model.threads ?? 2 };
     await page.evaluate((r) => (window as never as { baseline: { load(r: unknown): Promise<unknown> } }).baseline.load(r), request);
-    const out = new Map<string, string>();
+    const out = new Map<string, { text: string; words?: { word: string; start: number; end: number }[] }>();
     for (const file of wavFiles) {
-      const r = (await page.evaluate(([u, l]) => (window as never as { baseline: { run(u: string, l: string): Promise<{ text: string }> } }).baseline.run(u, l), [url(file), language])) as { text: string };
-      out.set(file, r.text);
+      const r = (await page.evaluate(([u, l, w]) => (window as never as { baseline: { run(u: string, l: string, w: boolean): Promise<{ text: string }> } }).baseline.run(u as string, l as string, w as boolean), [url(file), language, words] as const)) as { text: string; words?: { word: string; start: number; end: number }[] };
+      out.set(file, r);
     }
     return out;
   } finally {

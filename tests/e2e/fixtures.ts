@@ -180,3 +180,72 @@ export function nonSpeech(): Record<string, string> {
     tones: make('tones', ['synth', '40', 'sine', '300-3000', 'vol', '0.3']),
   };
 }
+
+/** The words of the word-timing file: a clinician's dictation, one espeak-ng clip per word. */
+export const TIMING_WORDS =
+  'the patient reported sharp chest pain after walking up the stairs yesterday morning she denies fever or cough her blood pressure was one hundred and forty over ninety we started aspirin and scheduled an echocardiogram for next week'.split(' ');
+
+/**
+ * A file built by joining single-word clips (espeak-ng, silence trimmed to the sample) with known
+ * pauses, so every word's true start and end are known to the sample. Pauses vary (0.12–1.6 s,
+ * a fixed sequence) so some words sit after long silences, where attention-based timings drift.
+ */
+export function wordTimingFile(name = 'word-timing.wav', words = TIMING_WORDS): { file: string; words: { word: string; start: number; end: number }[] } {
+  mkdirSync(FIXTURES, { recursive: true });
+  const out = join(FIXTURES, name);
+  const gaps = [0.12, 0.25, 0.18, 0.6, 0.15, 0.3, 1.6, 0.2, 0.14, 0.45, 0.22, 1.1];
+  const parts: string[] = [];
+  const timed: { word: string; start: number; end: number }[] = [];
+  let t = 0.5;
+  const lead = join(FIXTURES, 'timing-lead.wav');
+  execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', lead, 'trim', '0', '0.5']);
+  parts.push(lead);
+  words.forEach((word, i) => {
+    const raw = join(FIXTURES, `timing-raw-${word}.wav`);
+    const clip = join(FIXTURES, `timing-${word}.wav`);
+    if (!existsSync(clip)) {
+      execFileSync('espeak-ng', ['-v', 'en-us', '-s', '165', '-w', raw, word]);
+      // Trim silence at both ends (reverse, trim, reverse): the clip starts and ends on the word.
+      execFileSync('sox', [raw, '-r', '16000', '-c', '1', '-b', '16', clip, 'silence', '1', '0.005', '0.3%', 'reverse', 'silence', '1', '0.005', '0.3%', 'reverse']);
+    }
+    const seconds = Number(execFileSync('soxi', ['-D', clip], { encoding: 'utf8' }));
+    timed.push({ word, start: t, end: t + seconds });
+    parts.push(clip);
+    const gapSeconds = gaps[i % gaps.length];
+    const gap = join(FIXTURES, `gap-${gapSeconds}.wav`);
+    if (!existsSync(gap)) execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', gap, 'trim', '0', String(gapSeconds)]);
+    parts.push(gap);
+    t += seconds + gapSeconds;
+  });
+  execFileSync('sox', [...parts, out]);
+  return { file: out, words: timed };
+}
+
+/**
+ * Start errors of recognised words against the true ones: words are paired in order by their
+ * normalised spelling (longest common subsequence), so a misrecognised word is left out, not
+ * misattributed. Returns |start error| per paired word, seconds.
+ */
+export function startErrors(truth: readonly { word: string; start: number }[], found: readonly { word: string; start: number }[]): number[] {
+  const norm = (w: string) => w.toLowerCase().replace(/[^a-z0-9']/g, '');
+  const a = truth.map((w) => norm(w.word));
+  const b = found.map((w) => norm(w.word)).filter(Boolean);
+  const fb = found.filter((w) => norm(w.word));
+  const dp = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
+  for (let i = a.length - 1; i >= 0; i--) for (let j = b.length - 1; j >= 0; j--) dp[i][j] = a[i] === b[j] ? dp[i + 1][j + 1] + 1 : Math.max(dp[i + 1][j], dp[i][j + 1]);
+  const errors: number[] = [];
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    if (a[i] === b[j]) errors.push(Math.abs(truth[i++].start - fb[j++].start));
+    else if (dp[i + 1][j] >= dp[i][j + 1]) i++;
+    else j++;
+  }
+  return errors;
+}
+
+export function quantile(values: readonly number[], q: number): number {
+  const s = [...values].sort((x, y) => x - y);
+  if (!s.length) return NaN;
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  return s[lo] + (s[Math.min(s.length - 1, lo + 1)] - s[lo]) * (pos - lo);
+}

@@ -19,6 +19,7 @@ import { TIME_PRECISION_S, WHISPER_SAMPLE_RATE_HZ, WINDOW_SAMPLES } from '../../
 import { compactPauses, compactRanges, levelKeptRanges, toCompactSamples, toOriginalSeconds } from '../../src/domain/audio/pauses';
 import { firstUncovered, keptRanges, pauseMidpoints, speechRegions, unionRanges, windowEnd, type Range } from '../../src/domain/audio/speech-regions';
 import { isSilent } from '../../src/domain/audio/silence';
+import { snapToEnergy } from '../../src/domain/audio/energy-edges';
 import { alignmentCost, groupIntoSegments, groupWords, snapToSpeech, tokenStartTimes, type Word } from '../../src/domain/transcript/alignment';
 import {
   BEAM_SIZE,
@@ -420,7 +421,7 @@ export class WhisperEngine {
    * log-probability of the text (OpenAI's definition, end token included) and the no-speech
    * probability. Times are seconds from the start of the `samples` of audio encoded.
    */
-  async scoreText(encoderOutputs: Tensor, ids: readonly number[], language: string, task: Task, samples: number, regions: readonly { start: number; end: number }[] = []) {
+  async scoreText(encoderOutputs: Tensor, ids: readonly number[], language: string, task: Task, samples: number, regions: readonly { start: number; end: number }[] = [], audio?: Float32Array) {
     const text = ids.filter((t) => t < this.#info.eot);
     const aligned = await this.#alignTokens(encoderOutputs, this.#prefix(language, task), text, samples);
     if (!aligned) return null;
@@ -431,7 +432,7 @@ export class WhisperEngine {
       no_speech_prob: round(data.noSpeechProb, 4),
       temperature: 0,
       compression_ratio: round(compressionRatio(this.decode(text)), 4),
-      words: regions.length ? snapToSpeech(words, regions) : words,
+      words: audio ? snapToEnergy(regions.length ? snapToSpeech(words, regions) : words, audio) : regions.length ? snapToSpeech(words, regions) : words,
     };
   }
 
@@ -562,7 +563,8 @@ export class WhisperEngine {
         const split = cancelled && textOnly ? { pieces: [], advance: 0 } : splitWindow(tokens, this.#info, windowSeconds);
         const advance = result.looped || cancelled ? windowSeconds : split.advance;
         const regionsHere = regions.map((r) => ({ start: r.start / SR - offset, end: r.end / SR - offset }));
-        const words = (await this.#align(encoderOutputs, sotSequence, split.pieces, window.length, language))?.map((w) => (regions.length ? snapToSpeech(w, regionsHere) : w));
+        // Word edges out of silence: Silero's regions first, then the signal's own 10 ms envelope.
+        const words = (await this.#align(encoderOutputs, sotSequence, split.pieces, window.length, language))?.map((w) => snapToEnergy(regions.length ? snapToSpeech(w, regionsHere) : w, window));
 
         // Speech the window settled but no word landed on: decode it again (at most twice).
         const settled = cancelled ? (split.pieces.at(-1)?.end ?? 0) : advance;

@@ -365,7 +365,7 @@ export class LiveSession {
     let final: Final | null = null;
     if (text.trim()) {
       const offset = u.start * FRAME_S;
-      const scored = await this.#engine.scoreText(d.encoderOutputs, d.ids, d.language, this.#options.task, (d.upTo - u.start) * VAD_FRAME_SAMPLES).catch(() => null);
+      const scored = await this.#engine.scoreText(d.encoderOutputs, d.ids, d.language, this.#options.task, (d.upTo - u.start) * VAD_FRAME_SAMPLES, [], this.#audio(u.start, d.upTo)).catch(() => null);
       const segment: Segment = { start: offset, end: u.ended!.end * FRAME_S, text };
       if (scored) {
         const { words, ...figures } = scored;
