@@ -4,7 +4,13 @@ import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
 import type { Plugin } from 'vite';
+import { existsSync } from 'node:fs';
 import { contentSecurityPolicy } from './src/domain/csp';
+
+/** Component tests run in real Chromium (vitest browser mode) — the system one, as the e2e tests do. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const componentTests = existsSync(CHROMIUM);
+if (!componentTests && process.env.VITEST) console.warn(`component tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 
 /**
  * The Content Security Policy goes into the built index.html as a <meta> (static hosts cannot
@@ -90,6 +96,9 @@ export default defineConfig({
         extends: true,
         test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' },
       },
+      // Component tests run in real Chromium (vitest browser mode): their own config, kept out of
+      // this file's type check (the browser provider's types break svelte-check's program).
+      ...(componentTests ? ['tests/component/vitest.config.ts'] : []),
       {
         extends: true,
         test: {

@@ -4,7 +4,7 @@
  * Nothing here leaves the device.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { Task } from '../../workers/asr/protocol';
+import type { Task } from '../domain/transcript/types';
 import type { Segment } from '../domain/transcript/types';
 
 export type EntryState = 'running' | 'interrupted' | 'cancelled' | 'complete';

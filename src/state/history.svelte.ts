@@ -151,6 +151,24 @@ export class History {
     await this.refresh();
   }
 
+  #edits: Promise<void> = Promise.resolve();
+
+  /** A person edited the text: written at once (in order), so a reload right after keeps it. */
+  saveSegments(id: string, segments: Segment[]): Promise<void> {
+    const store = this.#store;
+    if (!store) return Promise.resolve();
+    this.#edits = this.#edits.then(async () => {
+      const entry = await store.get(id);
+      if (!entry) return;
+      try {
+        await store.put({ ...entry, segments, updatedAt: Date.now() });
+      } catch (err) {
+        this.#report(err);
+      }
+    });
+    return this.#edits;
+  }
+
   get(id: string) {
     return this.#store?.get(id);
   }

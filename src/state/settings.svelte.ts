@@ -56,6 +56,8 @@ export class Settings {
   offline = $state(DEFAULTS.offline);
   /** From the URL only (`?threads=1`), for benchmarks; not saved. */
   threads: number | undefined;
+  /** A model folder picked from the disk: kept for this page's life only (files cannot be saved). */
+  folder = $state.raw<{ name: string; files: Record<string, File> } | null>(null);
   /** From the URL only (`?fallback=0`): no temperature fallback, for benchmarks and tests on random-weight models. */
   fallback = true;
 
@@ -67,6 +69,8 @@ export class Settings {
       saved = {};
     }
     Object.assign(this, { ...DEFAULTS, ...saved });
+    // A picked folder does not outlive the page.
+    if (this.sourceKind === 'folder') this.sourceKind = DEFAULTS.sourceKind;
     const params = new URLSearchParams(search);
     const models = params.get('models');
     if (models) {
@@ -83,8 +87,14 @@ export class Settings {
   }
 
   get source(): ModelSource {
+    if (this.sourceKind === 'folder') return this.folder ? { kind: 'folder', ...this.folder } : { kind: 'folder', name: '', files: {} };
     if (this.sourceKind === 'custom') return { kind: 'custom', baseUrl: this.customBaseUrl };
     return { kind: this.sourceKind };
+  }
+
+  /** The model the next load asks for: a picked folder is named after itself. */
+  get requestedModelId(): string {
+    return this.sourceKind === 'folder' ? (this.folder?.name ?? '') : this.modelId;
   }
 
   save(storage: Storage | null) {

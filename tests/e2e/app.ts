@@ -15,8 +15,27 @@ export interface SegmentOut {
  */
 export async function openApp(page: Page, server: TestServer, modelId: string, device: 'wasm' | 'webgpu', dtype: string, extra = '') {
   await page.goto(`${server.url}/?models=${encodeURIComponent(`${server.url}/models`)}&model=${encodeURIComponent(modelId)}${extra ? `&${extra}` : ''}`);
+  await openSettings(page);
   await page.selectOption('[data-testid=device-select]', device);
   await page.selectOption('[data-testid=dtype-select]', dtype);
+}
+
+/** The settings panel (model, source, device, precision, language, prompt) is opened by the user; it stays open in the tab. */
+export async function openSettings(page: Page) {
+  await page.waitForSelector('[data-testid=settings-toggle]');
+  if ((await page.getAttribute('[data-testid=settings-toggle]', 'aria-expanded')) !== 'true') await page.click('[data-testid=settings-toggle]');
+  await page.waitForSelector('[data-testid=settings]');
+}
+
+/** The microphone is a mode of the start panel: switch to it and press Record. */
+export async function pressRecord(page: Page) {
+  if ((await page.getAttribute('[data-testid=mode-mic]', 'aria-selected')) !== 'true') await page.click('[data-testid=mode-mic]');
+  await page.click('[data-testid=record]');
+}
+
+/** Back to files (after a recording, say). */
+export async function fileMode(page: Page) {
+  if ((await page.getAttribute('[data-testid=mode-file]', 'aria-selected')) !== 'true') await page.click('[data-testid=mode-file]');
 }
 
 export async function state(page: Page): Promise<string> {
@@ -25,6 +44,7 @@ export async function state(page: Page): Promise<string> {
 
 /** Choose a file, press Transcribe, wait until done or error. */
 export async function transcribe(page: Page, file: string, timeoutMs = 300_000): Promise<{ state: string; segments: SegmentOut[] }> {
+  await fileMode(page);
   await page.setInputFiles('[data-testid=file-input]', file);
   await page.click('[data-testid=transcribe]');
   await page.waitForSelector('[data-testid=status][data-state=transcribing], [data-testid=status][data-state=error], [data-testid=status][data-state=loading]', { timeout: 30_000 });
@@ -37,7 +57,7 @@ export async function segments(page: Page): Promise<SegmentOut[]> {
     els.map((el) => ({
       start: Number(el.getAttribute('data-start')),
       end: Number(el.getAttribute('data-end')),
-      text: el.querySelector('span')?.textContent ?? '',
+      text: el.querySelector('[data-testid=segment-text]')?.textContent?.trim() ?? '',
     })),
   );
 }
@@ -61,7 +81,7 @@ export interface LiveObservation {
  * (or `whilePlaying` says stop), press Stop and wait for the kept recording.
  */
 export async function recordLive(page: Page, seconds: number, options: { timeoutMs?: number } = {}): Promise<{ observations: LiveObservation[]; segments: SegmentOut[]; recordedSeconds: number }> {
-  await page.click('[data-testid=record]');
+  await pressRecord(page);
   await page.waitForSelector('[data-testid=live-panel][data-live=recording]', { timeout: 60_000 });
   const observations: LiveObservation[] = [];
   const t0 = Date.now();

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRandomModel } from '../fixtures/models/make-random-model';
 import { readWav } from '../fixtures/wav';
 import { normalise, wer } from '../fixtures/wer';
-import { downloadBytes, openApp, recordLive, segments, transcribe, type LiveObservation, type SegmentOut } from './app';
+import { downloadBytes, openApp, pressRecord, recordLive, segments, transcribe, type LiveObservation, type SegmentOut } from './app';
 import { haveChromium, launch, watchConsole } from './browser';
 import { MEMORIZED_MODEL, ROOT, SHARED, TINY_EN_MODEL, have, joinWithPauses, memorizedClips, speechClips, type Clip } from './fixtures';
 import { startServer, type TestServer } from './server';
@@ -304,7 +304,7 @@ describe.skipIf(!haveChromium() || !have('sox'))('live microphone mechanics (ran
     const browser = await launch({ fakeMicWav: micFile });
     try {
       const { page, logs } = await openPage(browser);
-      await page.click('[data-testid=record]');
+      await pressRecord(page);
       await page.waitForSelector('[data-testid=live-panel][data-live=recording]', { timeout: 120_000 });
       // The level meter moves with the speech.
       let loudest = -100;
@@ -346,7 +346,7 @@ describe.skipIf(!haveChromium() || !have('sox'))('live microphone mechanics (ran
     try {
       const { page } = await openPage(browser);
       const before = (await transcribe(page, micFile)).segments;
-      await page.click('[data-testid=record]');
+      await pressRecord(page);
       await page.waitForSelector('[data-testid=error]', { timeout: 60_000 });
       expect(await alert(page)).toMatch(/Microphone access was refused/);
       expect(await segments(page)).toEqual(before);
@@ -361,7 +361,7 @@ describe.skipIf(!haveChromium() || !have('sox'))('live microphone mechanics (ran
     const browser = await launch({ extraArgs: ['--use-fake-ui-for-media-stream'] });
     try {
       const { page } = await openPage(browser);
-      await page.click('[data-testid=record]');
+      await pressRecord(page);
       await page.waitForSelector('[data-testid=error]', { timeout: 60_000 });
       expect(await alert(page)).toMatch(/No microphone was found|could not be started/);
       expect(await page.getAttribute('[data-testid=live-panel]', 'data-live')).toBe('idle');
@@ -374,7 +374,7 @@ describe.skipIf(!haveChromium() || !have('sox'))('live microphone mechanics (ran
     const browser = await launch({ fakeMicWav: micFile });
     try {
       const { page } = await openPage(browser);
-      await page.click('[data-testid=record]');
+      await pressRecord(page);
       await page.waitForSelector('[data-testid=live-panel][data-live=recording]', { timeout: 120_000 });
       await page.waitForTimeout(1500);
 

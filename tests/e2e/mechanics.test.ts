@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCues } from '../../src/domain/transcript/formats';
 import { ensureRandomModel } from '../fixtures/models/make-random-model';
-import { download, openApp, segments, state, transcribe } from './app';
+import { download, fileMode, openApp, openSettings, segments, state, transcribe } from './app';
 import { haveChromium, launch, watchConsole } from './browser';
 import { ROOT, SHARED, badFiles, have, joinWithPauses } from './fixtures';
 import { startServer, type TestServer } from './server';
@@ -130,6 +130,7 @@ describe.skipIf(!ready).each([
 
   it('cancels a long job promptly and keeps the text so far', async (ctx) => {
     if (webgpuMissing) ctx.skip();
+    await fileMode(page);
     await page.setInputFiles('[data-testid=file-input]', longFile);
     await page.click('[data-testid=transcribe]');
     // The previous transcript stays until the new file is decoded; then the job's own text appears.
@@ -193,6 +194,7 @@ describe.skipIf(!ready).each([
     expect(await segments(page)).toEqual(r.segments);
     // The next job starts a new worker: the status leaves "error" for "loading" (the model loads
     // again), then the job runs. (transcribe() would take the old error for this job's result.)
+    await fileMode(page);
     await page.setInputFiles('[data-testid=file-input]', shortFile);
     await page.click('[data-testid=transcribe]');
     await page.waitForSelector('[data-testid=status]:is([data-state=loading], [data-state=transcribing])', { timeout: 30_000 });
@@ -204,10 +206,12 @@ describe.skipIf(!ready).each([
   it('says clearly when a model does not exist', async (ctx) => {
     if (webgpuMissing || device === 'webgpu') ctx.skip();
     await page.goto(`${server.url}/?models=${encodeURIComponent(`${server.url}/models`)}&model=no-such-model`);
+    await openSettings(page);
     await page.click('[data-testid=load-model]');
     await page.waitForSelector('[data-testid=status][data-state=error]');
     expect(await page.textContent('[data-testid=error]')).toMatch(/No model “no-such-model”/);
     await page.goto(`${server.url}/?models=${encodeURIComponent(`${server.url}/models`)}&model=no-onnx-model`);
+    await openSettings(page);
     await page.click('[data-testid=load-model]');
     await page.waitForSelector('[data-testid=status][data-state=error]');
     expect(await page.textContent('[data-testid=error]')).toMatch(/no ONNX weights/);

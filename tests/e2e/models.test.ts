@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wer } from '../fixtures/wer';
-import { transcribe } from './app';
+import { openSettings, transcribe } from './app';
 import { haveChromium, launch, watchConsole } from './browser';
 import { MEMORIZED_MODEL, ROOT, TINY_EN_MODEL, speechClips } from './fixtures';
 import { startServer, type TestServer } from './server';
@@ -39,6 +39,7 @@ describe.skipIf(!present || !haveChromium())('Auto precision takes what the mode
     page = await browser.newPage();
     logs = watchConsole(page);
     await page.goto(`${server.url}/?models=models/&model=${TINY}`);
+    await openSettings(page);
     webgpu = await page.evaluate(async () => !!(await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()));
   });
 
@@ -62,6 +63,7 @@ describe.skipIf(!present || !haveChromium())('Auto precision takes what the mode
   it('a model without the 4-bit decoder runs on WebGPU with the best it has (fp32), and says so', async (ctx) => {
     if (!webgpu) ctx.skip();
     await page.goto(`${server.url}/?models=models/&model=${MEMORIZED}`);
+    await openSettings(page);
     await loadAuto(page);
     expect(await page.textContent('[data-testid=status]'), logs.join('\n')).toMatch(/WebGPU.*fp32\/fp32/);
     expect(await page.getAttribute('[data-testid=dtype-note]', 'data-reason')).toBe('model-files');
@@ -94,6 +96,7 @@ describe.skipIf(!present || !haveChromium())('self-hosted model sources', () => 
 
   it('a base relative to the page (`models/`) loads the model', async () => {
     await page.goto(`${server.url}/?models=models/&model=${TINY}`);
+    await openSettings(page);
     await page.waitForTimeout(1000); // the source check runs 0.4 s after the source is set
     expect(await page.$('[data-testid=source-problem]')).toBeNull();
     await page.selectOption('[data-testid=device-select]', 'wasm');
@@ -104,18 +107,22 @@ describe.skipIf(!present || !haveChromium())('self-hosted model sources', () => 
 
   it('says at once, by the field, when the address answers with a web page instead of a model', async () => {
     await page.goto(`${server.url}/?models=site/&model=${TINY}`);
+    await openSettings(page);
     expect(await problem()).toMatch(/did not return a model’s config\.json .*\/site\/whisper-tiny\.en\/config\.json/);
   });
 
   it('says at once when the link points outside the sources this copy may contact, and when the model is not there', async () => {
     await page.goto(`${server.url}/?models=${encodeURIComponent('https://models.example.org/whisper')}&model=${TINY}`);
+    await openSettings(page);
     expect(await problem()).toMatch(/will not connect to models\.example\.org/);
     await page.goto(`${server.url}/?models=models/&model=no-such-model`);
+    await openSettings(page);
     expect(await problem()).toMatch(/No model “no-such-model”/);
   });
 
   it('words a worker error in the UI language', async () => {
     await page.goto(`${server.url}/?models=models/&model=no-such-model`);
+    await openSettings(page);
     await page.selectOption('[data-testid=ui-language]', 'zh');
     await page.click('[data-testid=load-model]');
     await page.waitForSelector('[data-testid=error]');

@@ -12,7 +12,7 @@ import {
 // The wasm runtime ships with the app (Vite emits these files); nothing is fetched from a CDN.
 import ortWasmUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.wasm?url';
 import ortMjsUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.mjs?url';
-import { DTYPE_FILE_SUFFIX, chooseDtypes, defaultDtypesFor, type DtypeChoice, type ModelPart } from '../../src/domain/models/dtypes';
+import { DTYPE_FILE_SUFFIX, chooseDtypes, defaultDtypesFor, resolveDevice, type DtypePlan, type ModelPart } from '../../src/domain/models/dtypes';
 import type { LoadedWhisper } from './engine';
 import type { AsrErrorName, Capabilities, Device, Dtype, LoadProgress, LoadRequest, ModelSource } from './protocol';
 
@@ -60,9 +60,19 @@ export async function capabilities(): Promise<Capabilities> {
  * worker refuses them too, for anything else on the page.)
  */
 let offline = false;
+/** The files of a model folder picked from the disk, served under `FOLDER_HOST` (see `configureSource`). */
+let folderFiles: Record<string, File> | null = null;
+const FOLDER_HOST = `${self.location.origin}/__earshot_folder__/`;
 const networkFetch = self.fetch.bind(self);
 self.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
   const url = new URL(input instanceof Request ? input.url : String(input), self.location.href);
+  if (url.href.startsWith(FOLDER_HOST)) {
+    // A folder model never touches the network: its files are answered from the disk.
+    const path = decodeURIComponent(url.pathname.slice(new URL(FOLDER_HOST).pathname.length)).split('/').slice(1).join('/');
+    const file = folderFiles?.[path];
+    const body = init?.method === 'HEAD' ? null : file;
+    return Promise.resolve(file ? new Response(body, { status: 200, headers: { 'content-length': String(file.size) } }) : new Response(null, { status: 404 }));
+  }
   if (offline && url.origin !== self.location.origin) {
     return Promise.reject(asrError('OfflineMode', `Offline mode is on: not connecting to ${url.host}. Only models already on this device can be loaded.`));
   }
@@ -70,7 +80,13 @@ self.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
 };
 
 function configureSource(source: ModelSource) {
-  if (source.kind === 'custom') {
+  folderFiles = source.kind === 'folder' ? source.files : null;
+  // A folder is already on the disk: copying it into the Cache Storage would only double it.
+  env.useBrowserCache = source.kind !== 'folder';
+  if (source.kind === 'folder') {
+    env.remoteHost = FOLDER_HOST;
+    env.remotePathTemplate = '{model}/';
+  } else if (source.kind === 'custom') {
     const base = source.baseUrl.endsWith('/') ? source.baseUrl : `${source.baseUrl}/`;
     env.remoteHost = new URL(base, self.location.href).href;
     env.remotePathTemplate = '{model}/';
@@ -145,16 +161,16 @@ export async function loadWhisper(
   request: LoadRequest,
   caps: Capabilities,
   onProgress: (p: LoadProgress) => void,
-): Promise<{ whisper: LoadedWhisper; device: Device; dtype: { encoder: Dtype; decoder: Dtype }; stored: boolean; dtypeReason: DtypeChoice['reason'] }> {
+): Promise<{ whisper: LoadedWhisper; device: Device; dtype: { encoder: Dtype; decoder: Dtype }; stored: boolean; dtypeReason: DtypePlan['reason'] }> {
   configureSource(request.source);
   offline = !!request.offline;
   env.backends.onnx.wasm!.numThreads = Math.max(1, Math.min(request.threads ?? caps.threads, caps.threads));
 
-  const wantedDevice: Device = request.device === 'auto' ? (caps.webgpu ? 'webgpu' : 'wasm') : request.device;
+  const wantedDevice = resolveDevice(request.device, caps.webgpu);
   if (wantedDevice === 'webgpu' && !caps.webgpu) {
     throw asrError('WebGpuUnavailable', 'This browser has no usable WebGPU adapter. Choose WASM (CPU) instead.');
   }
-  let choice: DtypeChoice = { device: wantedDevice, dtype: { encoder: request.dtype as Dtype, decoder: request.dtype as Dtype }, reason: 'default' };
+  let choice: DtypePlan = { device: wantedDevice, dtype: { encoder: request.dtype as Dtype, decoder: request.dtype as Dtype }, reason: 'default' };
   if (request.dtype === 'auto') {
     const found = await chooseDtypes(wantedDevice, caps.shaderF16, (part, dtype) => modelFileExists(request.modelId, part, dtype)).catch(() => null);
     // Nothing found (a source that answers no HEAD requests, say): the device default, and the
@@ -199,7 +215,7 @@ export async function loadWhisper(
       throw asrError('NotWhisper', `“${request.modelId}” is not a Whisper model.`);
     }
     onProgress({ ...structuredClone(progress), phase: 'compile' });
-    const stored = await keepWholeOrNothing(request.modelId, Object.keys(progress.files)).catch(() => false);
+    const stored = request.source.kind === 'folder' || (await keepWholeOrNothing(request.modelId, Object.keys(progress.files)).catch(() => false));
     return { whisper: { model, processor, tokenizer }, device, dtype, stored, dtypeReason: choice.reason };
   } catch (err) {
     if ((err as Error)?.name === 'OfflineMode') throw err;

@@ -4,16 +4,21 @@
  */
 import type { LanguageGuess, Segment } from '../../src/domain/transcript/types';
 
-export type DeviceChoice = 'auto' | 'webgpu' | 'wasm';
-export type Device = 'webgpu' | 'wasm';
-export type Dtype = 'fp32' | 'fp16' | 'q8' | 'q4';
-export type DtypeChoice = 'auto' | Dtype;
-export type Task = 'transcribe' | 'translate';
+import type { Device, DeviceChoice, Dtype, DtypeChoice } from '../../src/domain/models/dtypes';
+import type { Task } from '../../src/domain/transcript/types';
+
+export type { Device, DeviceChoice, Dtype, DtypeChoice, Task };
 
 export type ModelSource =
   | { kind: 'huggingface' }
   | { kind: 'hf-mirror' }
-  | { kind: 'custom'; baseUrl: string };
+  | { kind: 'custom'; baseUrl: string }
+  /**
+   * A model folder picked from the disk (e.g. a fine-tuned Whisper converted for transformers.js):
+   * its files by path inside the folder (`config.json`, `onnx/encoder_model_quantized.onnx`, …).
+   * Loaded without any network; not copied into the model cache.
+   */
+  | { kind: 'folder'; name: string; files: Record<string, File> };
 
 export interface LoadRequest {
   modelId: string;

@@ -1,4 +1,4 @@
-import type { Dtype } from '../../../workers/asr/protocol';
+import type { Dtype } from './dtypes';
 
 export interface CatalogModel {
   id: string;

@@ -1,4 +1,12 @@
-import type { Device, Dtype } from '../../../workers/asr/protocol';
+/** Where the model runs, and at what precision: the pure domain's words, which the worker protocol uses. */
+export type DeviceChoice = 'auto' | 'webgpu' | 'wasm';
+export type Device = 'webgpu' | 'wasm';
+export type Dtype = 'fp32' | 'fp16' | 'q8' | 'q4';
+export type DtypeChoice = 'auto' | Dtype;
+export interface Dtypes {
+  encoder: Dtype;
+  decoder: Dtype;
+}
 
 /**
  * Per-device precision defaults. WASM: int8 everywhere (MatMulInteger is ORT-web's fastest CPU
@@ -26,7 +34,7 @@ export function dtypePreferences(device: Device, shaderF16: boolean, part: Model
   return part === 'encoder' ? full : ['q4', ...full];
 }
 
-export interface DtypeChoice {
+export interface DtypePlan {
   device: Device;
   dtype: { encoder: Dtype; decoder: Dtype };
   /** Why it is not the device's default: the model lacks those files, or WebGPU had nothing it runs right. */
@@ -37,7 +45,7 @@ export interface DtypeChoice {
  * Auto precision from what the model ships. `has(part, dtype)` says whether the file exists.
  * Tries the wanted device first; on WebGPU with nothing suitable, WASM.
  */
-export async function chooseDtypes(device: Device, shaderF16: boolean, has: (part: ModelPart, dtype: Dtype) => Promise<boolean>): Promise<DtypeChoice | null> {
+export async function chooseDtypes(device: Device, shaderF16: boolean, has: (part: ModelPart, dtype: Dtype) => Promise<boolean>): Promise<DtypePlan | null> {
   const pick = async (d: Device) => {
     const out: Partial<Record<ModelPart, Dtype>> = {};
     for (const part of ['encoder', 'decoder'] as const) {
@@ -61,4 +69,17 @@ export async function chooseDtypes(device: Device, shaderF16: boolean, has: (par
     if (cpu) return { device: 'wasm', dtype: cpu, reason: 'webgpu-unsuitable' };
   }
   return null;
+}
+
+/**
+ * The one place that turns the user's choice into a device and dtypes (the worker when it loads,
+ * the UI when it estimates a download): Auto is WebGPU where the browser has it; Auto precision
+ * is the device default until the model's files are known (`chooseDtypes`).
+ */
+export function resolveDevice(choice: DeviceChoice, webgpu: boolean): Device {
+  return choice === 'auto' ? (webgpu ? 'webgpu' : 'wasm') : choice;
+}
+
+export function plannedDtypes(device: DeviceChoice, dtype: DtypeChoice, caps: { webgpu: boolean; shaderF16: boolean }): Dtypes {
+  return dtype === 'auto' ? defaultDtypesFor(resolveDevice(device, caps.webgpu), caps.shaderF16) : { encoder: dtype, decoder: dtype };
 }

@@ -4,6 +4,8 @@ export interface Word {
   start: number;
   end: number;
   probability: number;
+  /** A person wrote this word (its time is interpolated from the words around it). */
+  edited?: boolean;
 }
 
 /**
@@ -32,11 +34,13 @@ export interface LanguageGuess {
   probability: number;
 }
 
+export type Task = 'transcribe' | 'translate';
+
 export interface Transcript {
   segments: Segment[];
   language: string | null;
   model: string;
-  task: 'transcribe' | 'translate';
+  task: Task;
   /** Seconds of audio. */
   duration: number;
   /** Where a cancelled/interrupted job stopped (seconds); equals `duration` when complete. */

@@ -1,0 +1,213 @@
+/**
+ * A file job: decode the file, transcribe it with the model session, feed the document and the
+ * history as text arrives. It holds progress, not text (the text is the document's).
+ */
+import type { LanguageGuess, Segment } from '../../domain/transcript/types';
+import type { Accuracy, LoadRequest, Task, TranscribeResult } from '../../../workers/asr/protocol';
+import { AudioDecodeError, decodeFile } from '../../services/audio-decode';
+import type { History } from '../history.svelte';
+import type { ModelSession } from '../model.svelte';
+import type { TranscriptDocument } from '../document.svelte';
+import type { UiError } from '../errors';
+
+export type FileJobStatus = 'idle' | 'decoding' | 'transcribing' | 'done' | 'failed';
+
+export interface FileJobOptions {
+  language: string;
+  task: Task;
+  prompt: string;
+  accuracy?: Accuracy;
+  context?: boolean;
+  fallback?: boolean;
+  preferredLanguages?: string[];
+}
+
+/** Continue a history entry: its settled text is kept, only the audio after `from` is transcribed. */
+export interface Resume {
+  id: string;
+  segments: Segment[];
+  from: number;
+}
+
+export class FileJob {
+  #status = $state<FileJobStatus>('idle');
+  #partial = $state('');
+  #processed = $state(0);
+  #duration = $state(0);
+  #startedAt = $state(0);
+  #now = $state(0);
+  #guesses = $state.raw<LanguageGuess[] | null>(null);
+  #cancelled = $state(false);
+  #stats = $state.raw<TranscribeResult['stats'] | null>(null);
+  #jobId = 0;
+  #ticker: ReturnType<typeof setInterval> | null = null;
+
+  readonly #model: ModelSession;
+  readonly #document: TranscriptDocument;
+  readonly #history: History;
+  readonly #fail: (error: UiError) => void;
+  readonly #started: (file: File) => void;
+
+  constructor(model: ModelSession, document: TranscriptDocument, history: History, hooks: { fail: (error: UiError) => void; started: (file: File) => void }) {
+    this.#model = model;
+    this.#document = document;
+    this.#history = history;
+    this.#fail = hooks.fail;
+    this.#started = hooks.started;
+    model.onCrash(() => {
+      if (this.running) this.#end('failed');
+    });
+  }
+
+  get status() {
+    return this.#status;
+  }
+  get running() {
+    return this.#status === 'decoding' || this.#status === 'transcribing';
+  }
+  get partial() {
+    return this.#partial;
+  }
+  get processedSeconds() {
+    return this.#processed;
+  }
+  get duration() {
+    return this.#duration;
+  }
+  get languageGuesses() {
+    return this.#guesses;
+  }
+  get cancelled() {
+    return this.#cancelled;
+  }
+  get stats() {
+    return this.#stats;
+  }
+  get elapsedSeconds() {
+    return this.#startedAt ? (this.#now - this.#startedAt) / 1000 : 0;
+  }
+  get etaSeconds(): number | null {
+    if (this.#processed <= 0 || this.#duration <= 0 || this.#status !== 'transcribing') return null;
+    return (this.elapsedSeconds * (this.#duration - this.#processed)) / this.#processed;
+  }
+
+  /** Forget the last job's figures (another transcript is shown). */
+  clear() {
+    ++this.#jobId;
+    this.#status = 'idle';
+    this.#partial = '';
+    this.#guesses = null;
+  }
+
+  #end(status: FileJobStatus) {
+    this.#status = status;
+    if (this.#ticker) clearInterval(this.#ticker);
+    this.#ticker = null;
+    this.#now = performance.now();
+  }
+
+  async run(file: File, request: LoadRequest, options: FileJobOptions, resume?: Resume): Promise<void> {
+    if (this.running) return;
+    const loaded = await this.#model.load(request);
+    if (!loaded.ok) {
+      if (loaded.error) this.#fail(loaded.error);
+      return;
+    }
+    this.#status = 'decoding';
+    let audio: Float32Array;
+    try {
+      audio = await this.#model.client.prepareAudio(await decodeFile(file));
+    } catch (err) {
+      this.#end('failed');
+      if (err instanceof AudioDecodeError) {
+        const key = err.kind === 'empty' ? 'errEmpty' : err.kind === 'too-long' ? 'errTooLong' : 'errBadAudio';
+        this.#fail({ key, params: { name: file.name, minutes: err.minutes } });
+      } else if ((err as Error).name !== 'WorkerCrashed') {
+        this.#fail({ key: 'errBadAudio', params: { name: file.name } });
+      }
+      return;
+    }
+
+    // The new file decoded: only now replace the previous transcript.
+    const jobId = ++this.#jobId;
+    const duration = audio.length / 16_000;
+    const offset = resume ? Math.min(resume.from, duration) : 0;
+    const kept = resume?.segments ?? [];
+    if (offset > 0) audio = audio.slice(Math.round(offset * 16_000));
+    const move = <T extends { start: number; end: number }>(x: T): T => ({ ...x, start: x.start + offset, end: x.end + offset });
+    const shift = (segments: Segment[]) => (offset ? segments.map((s) => ({ ...move(s), ...(s.words ? { words: s.words.map(move) } : {}) })) : segments);
+    const language = options.language === 'auto' ? null : options.language;
+    this.#started(file);
+    this.#partial = '';
+    this.#processed = offset;
+    this.#duration = duration;
+    this.#guesses = null;
+    this.#cancelled = false;
+    this.#stats = null;
+    this.#status = 'transcribing';
+    this.#startedAt = this.#now = performance.now();
+    this.#ticker = setInterval(() => (this.#now = performance.now()), 250);
+    const doc = this.#document;
+    doc.reset({ sourceName: file.name, source: 'file', model: request.modelId, task: options.task, language, duration, completedUntil: offset }, kept);
+    const entryId = await this.#history.start({
+      name: file.name,
+      source: 'file',
+      model: request.modelId,
+      task: options.task,
+      duration,
+      options: { language: options.language, prompt: options.prompt },
+      audio: file,
+      resumeId: resume?.id,
+    });
+    doc.updateMeta({ entryId });
+    const keptDoc = doc.segments;
+    try {
+      // Updates come through their own port: one may land after the result. It must not undo it.
+      let finished = false;
+      const result = await this.#model.client.transcribe(
+        {
+          jobId,
+          audio,
+          language: options.language,
+          task: options.task,
+          prompt: options.prompt,
+          accuracy: options.accuracy,
+          context: options.context,
+          fallback: options.fallback,
+          preferredLanguages: options.preferredLanguages,
+          // A resumed job continues with the saved text as context, like the run it replaces.
+          previousText: options.context === false ? undefined : kept.map((s) => s.text).join('').slice(-2000),
+        },
+        (u) => {
+          if (jobId !== this.#jobId || finished) return;
+          doc.setFromJob([...keptDoc, ...shift(u.segments)]);
+          doc.updateMeta({ language: u.language, completedUntil: offset + u.settledSeconds });
+          this.#partial = u.partial;
+          this.#processed = offset + u.processedSeconds;
+          if (u.languageGuesses) this.#guesses = u.languageGuesses;
+          this.#history.progress(entryId, { segments: [...doc.segments], completedUntil: offset + u.settledSeconds, language: u.language });
+        },
+      );
+      finished = true;
+      if (jobId !== this.#jobId) return;
+      doc.setFromJob([...keptDoc, ...shift(result.segments)]);
+      this.#partial = '';
+      if (result.languageGuesses) this.#guesses = result.languageGuesses;
+      this.#cancelled = result.cancelled;
+      this.#stats = result.stats;
+      this.#processed = result.cancelled ? offset + result.processedSeconds : duration;
+      doc.updateMeta({ language: result.language, completedUntil: this.#processed });
+      this.#end('done');
+      // The audio stays with the entry: the editor plays it, the dataset export cuts it.
+      await this.#history.finish(entryId, { segments: [...doc.segments], completedUntil: this.#processed, language: result.language }, result.cancelled ? 'cancelled' : 'complete', { keepAudio: true });
+    } catch (err) {
+      this.#end('failed');
+      if ((err as Error).name !== 'WorkerCrashed') this.#fail({ message: (err as Error).message });
+      // The entry stays "running" until the next start marks it interrupted: resumable.
+    }
+  }
+
+  cancel() {
+    if (this.#status === 'transcribing') void this.#model.client.cancel(this.#jobId).catch(() => {});
+  }
+}

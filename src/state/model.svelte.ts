@@ -1,0 +1,101 @@
+/**
+ * The model session: the one worker, what it has loaded, the download in progress, and what the
+ * browser can do. It resolves device and dtype (with `plannedDtypes`), loads, and says when the
+ * worker crashed. Jobs borrow its client; it knows nothing of transcripts.
+ */
+import { plannedDtypes, type DeviceChoice, type Dtypes, type DtypeChoice } from '../domain/models/dtypes';
+import type { Capabilities, LoadedModel, LoadProgress, LoadRequest } from '../../workers/asr/protocol';
+import { AsrClient } from '../services/asr-client';
+import { uiErrorFor, type UiError } from './errors';
+
+export type LoadOutcome = { ok: true; model: LoadedModel } | { ok: false; error: UiError | null };
+
+function sameRequest(a: LoadRequest, b: LoadRequest) {
+  return JSON.stringify(a, (k, v) => (v instanceof File ? `${v.name}:${v.size}:${v.lastModified}` : v)) === JSON.stringify(b, (k, v) => (v instanceof File ? `${v.name}:${v.size}:${v.lastModified}` : v));
+}
+
+export class ModelSession {
+  #client: AsrClient;
+  #loaded = $state.raw<LoadedModel | null>(null);
+  #progress = $state.raw<LoadProgress | null>(null);
+  #loading = $state(false);
+  #capabilities = $state.raw<Capabilities | null>(null);
+  #loadedRequest: LoadRequest | null = null;
+  #crashListeners = new Set<() => void>();
+
+  constructor() {
+    this.#client = new AsrClient(() => {
+      // The worker died and was restarted empty: nothing is loaded any more.
+      this.#loaded = null;
+      this.#loadedRequest = null;
+      this.#loading = false;
+      for (const fn of this.#crashListeners) fn();
+    });
+  }
+
+  /** The worker, for jobs. */
+  get client() {
+    return this.#client;
+  }
+
+  get loaded() {
+    return this.#loaded;
+  }
+
+  get loading() {
+    return this.#loading;
+  }
+
+  get progress() {
+    return this.#progress;
+  }
+
+  get capabilities() {
+    return this.#capabilities;
+  }
+
+  /** 0..1 of the model download, over all files seen so far. */
+  get downloadFraction(): number {
+    const files = Object.values(this.#progress?.files ?? {});
+    const total = files.reduce((s, f) => s + f.total, 0);
+    return total > 0 ? files.reduce((s, f) => s + Math.min(f.loaded, f.total), 0) / total : 0;
+  }
+
+  /** Called when the worker dies; returns the unsubscribe function. */
+  onCrash(fn: () => void): () => void {
+    this.#crashListeners.add(fn);
+    return () => this.#crashListeners.delete(fn);
+  }
+
+  async probe(): Promise<Capabilities | null> {
+    try {
+      this.#capabilities = await this.#client.capabilities();
+    } catch {
+      this.#capabilities = null;
+    }
+    return this.#capabilities;
+  }
+
+  /** The dtypes a load with these choices will most likely use (for size estimates). */
+  planned(device: DeviceChoice, dtype: DtypeChoice): Dtypes {
+    return plannedDtypes(device, dtype, { webgpu: this.#capabilities?.webgpu ?? false, shaderF16: this.#capabilities?.shaderF16 ?? false });
+  }
+
+  async load(request: LoadRequest): Promise<LoadOutcome> {
+    if (this.#loadedRequest && this.#loaded && sameRequest(this.#loadedRequest, request)) return { ok: true, model: this.#loaded };
+    this.#loading = true;
+    this.#progress = null;
+    this.#loaded = null;
+    try {
+      const model = await this.#client.load(request, (p) => (this.#progress = p));
+      this.#loaded = model;
+      this.#loadedRequest = request;
+      return { ok: true, model };
+    } catch (err) {
+      this.#loadedRequest = null;
+      return { ok: false, error: (err as Error).name === 'WorkerCrashed' ? null : uiErrorFor(err as Error, request.modelId) };
+    } finally {
+      this.#loading = false;
+    }
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * What the page works on: one model session, one transcript document, the jobs that feed it
+ * (a file job, a live session), the player, the history, and the one error the user is shown.
+ * It composes them and derives the status line; each part keeps its own state.
+ */
+import type { HistoryEntry } from '../services/history';
+import { decodeFile } from '../services/audio-decode';
+import { baseName } from '../services/save-file';
+import { buildDataset, datasetSegments } from '../domain/transcript/dataset';
+import type { Phase } from './phase';
+import { TranscriptDocument } from './document.svelte';
+import type { UiError } from './errors';
+import { History } from './history.svelte';
+import { FileJob, type FileJobOptions, type Resume } from './jobs/file-job.svelte';
+import type { LiveOptions, LoadRequest } from '../../workers/asr/protocol';
+import { LiveSession } from './jobs/live.svelte';
+import { ModelSession } from './model.svelte';
+import { Playback } from './playback.svelte';
+
+export type Status = 'idle' | 'loading' | 'transcribing' | 'recording' | 'done' | 'error';
+
+export class Workspace {
+  readonly model = new ModelSession();
+  readonly document = new TranscriptDocument();
+  readonly history = new History();
+  readonly playback = new Playback();
+  readonly file: FileJob;
+  readonly live: LiveSession;
+
+  #error = $state.raw<UiError | null>(null);
+  /** The error ended what the user asked for (status "error"), rather than being a notice. */
+  #failed = $state(false);
+  /** The audio the transcript is of, for the player and the dataset export. */
+  #audio = $state.raw<Blob | null>(null);
+
+  constructor() {
+    this.file = new FileJob(this.model, this.document, this.history, { fail: (e) => this.fail(e), started: (f) => this.#setAudio(f) });
+    this.live = new LiveSession(this.model, this.document, this.history, { fail: (e) => this.fail(e), report: (e) => this.report(e), kept: (f) => this.#setAudio(f) });
+    this.document.onedit = (id, segments) => void this.history.saveSegments(id, segments);
+    this.model.onCrash(() => this.fail({ key: 'errWorkerCrashed' }));
+  }
+
+  get error() {
+    return this.#error;
+  }
+
+  get audio() {
+    return this.#audio;
+  }
+
+  get status(): Status {
+    if (this.model.loading) return 'loading';
+    if (this.file.running) return 'transcribing';
+    if (this.live.recording) return 'recording';
+    if (this.#failed) return 'error';
+    return this.document.meta.sourceName ? 'done' : 'idle';
+  }
+
+  get phase(): Phase {
+    if (this.model.loading) return this.model.progress?.phase ?? 'download';
+    if (this.file.status === 'decoding') return 'decoding-audio';
+    if (this.file.status === 'transcribing') return 'transcribing';
+    return null;
+  }
+
+  get busy() {
+    return this.model.loading || this.file.running || this.live.active;
+  }
+
+  /** Text is being written into the document by a job (the editor waits). */
+  get writing() {
+    return this.file.running || this.live.recording;
+  }
+
+  fail(error: UiError) {
+    this.#error = error;
+    this.#failed = true;
+  }
+
+  /** Show a message without touching the transcript (e.g. the microphone could not start). */
+  report(error: UiError) {
+    this.#error = error;
+  }
+
+  dismissError() {
+    this.#error = null;
+    this.#failed = false;
+  }
+
+  #setAudio(blob: Blob | null) {
+    this.#audio = blob;
+    this.playback.setSource(blob);
+  }
+
+  /** Load a model (the settings' Load button). */
+  async load(request: LoadRequest) {
+    this.dismissError();
+    const out = await this.model.load(request);
+    if (!out.ok && out.error) this.fail(out.error);
+  }
+
+  transcribeFile(file: File, request: LoadRequest, options: FileJobOptions, resume?: Resume) {
+    if (this.busy) return Promise.resolve();
+    this.dismissError();
+    return this.file.run(file, request, options, resume);
+  }
+
+  record(request: LoadRequest, options: LiveOptions, deviceId: string) {
+    if (this.busy) return Promise.resolve();
+    this.dismissError();
+    return this.live.start(request, options, deviceId);
+  }
+
+  /**
+   * The fine-tuning zip of the segments a person checked: the audio decoded again at 16 kHz
+   * (the worker resamples it), cut at the segments' times. Null (and an error shown) when there
+   * is nothing to export or no audio to cut.
+   */
+  async datasetZip(): Promise<{ blob: Blob; name: string; rows: number } | null> {
+    const doc = this.document;
+    if (!datasetSegments(doc.segments).length) {
+      this.report({ key: 'errDatasetEmpty' });
+      return null;
+    }
+    if (!this.#audio) {
+      this.report({ key: 'errDatasetNoAudio' });
+      return null;
+    }
+    try {
+      const audio = await this.model.client.prepareAudio(await decodeFile(this.#audio));
+      const { zip, rows } = buildDataset(audio, doc.segments, doc.meta.language, doc.meta.sourceName);
+      return { blob: new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), name: `${baseName(doc.meta.sourceName)}-dataset.zip`, rows: rows.length };
+    } catch (err) {
+      this.report({ message: (err as Error).message });
+      return null;
+    }
+  }
+
+  /** Show a transcript from the history (nothing runs); its audio, if kept, in the player. */
+  async show(entry: HistoryEntry) {
+    if (this.busy) return;
+    this.file.clear();
+    this.dismissError();
+    this.document.reset(
+      {
+        entryId: entry.id,
+        sourceName: entry.name,
+        source: entry.source,
+        model: entry.model,
+        task: entry.task,
+        language: entry.language,
+        duration: entry.duration,
+        completedUntil: entry.state === 'complete' ? entry.duration : entry.completedUntil,
+      },
+      entry.segments,
+    );
+    this.#setAudio(null);
+    const audio = entry.hasAudio ? await this.history.audio(entry.id) : undefined;
+    if (audio && this.document.meta.entryId === entry.id) this.#setAudio(audio);
+  }
+}
