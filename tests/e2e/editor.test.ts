@@ -138,7 +138,7 @@ describe.skipIf(!present || !haveChromium() || !have('sox'))('review and correct
     await page.keyboard.type(edited);
     await page.keyboard.press('Enter');
     await page.waitForSelector('[data-testid=segment-input]', { state: 'detached' });
-    expect((await texts())[0]).toBe(edited);
+    await expect.poll(async () => (await texts())[0]).toBe(edited);
     const after = await page.$$eval('[data-testid=segment]:first-child [data-testid=word]', (els) => els.map((e) => ({ w: e.textContent!.trim(), start: Number(e.getAttribute('data-start')) })));
     // Words the edit did not touch keep their start exactly; the new word sits between its neighbours.
     for (const w of after.filter((x) => !/citizens/.test(x.w))) expect(before.find((b) => b.w === w.w)?.start).toBe(w.start);
@@ -146,32 +146,33 @@ describe.skipIf(!present || !haveChromium() || !have('sox'))('review and correct
     expect(after[k].start).toBeGreaterThanOrEqual(after[k - 1].start);
     expect(k === after.length - 1 || after[k].start <= after[k + 1].start).toBe(true);
 
-    // Split at the cursor (Alt+Enter), then merge back (Backspace at the start).
+    // Split at the cursor (Alt+Enter) before "fellow", then merge back (Backspace at the start).
     const count = (await texts()).length;
+    const cut = edited.indexOf(' fellow');
     await page.focus('[data-testid=segment-text] >> nth=0');
     await page.keyboard.press('Enter');
     await page.keyboard.press('Home');
-    for (let i = 0; i < 'And so my'.length; i++) await page.keyboard.press('ArrowRight');
+    for (let i = 0; i < cut; i++) await page.keyboard.press('ArrowRight');
     await page.keyboard.press('Alt+Enter');
     await expect.poll(async () => (await texts()).length).toBe(count + 1);
-    expect((await texts())[0]).toBe('And so my');
+    await expect.poll(async () => (await texts())[0]).toBe(edited.slice(0, cut));
     // The second half is being edited, the cursor at its start.
-    expect(await page.inputValue('[data-testid=segment-input]')).toBe(edited.slice('And so my'.length).trim());
+    await expect.poll(() => page.inputValue('[data-testid=segment-input]')).toBe(edited.slice(cut).trim());
     const split = await segments(page);
     expect(split[1].start).toBeGreaterThan(split[0].start);
     await page.keyboard.press('Home');
     await page.keyboard.press('Backspace');
     await expect.poll(async () => (await texts()).length).toBe(count);
-    expect(await page.inputValue('[data-testid=segment-input]')).toBe(edited);
+    await expect.poll(() => page.inputValue('[data-testid=segment-input]')).toBe(edited);
     await page.keyboard.press('Enter');
-    expect((await texts())[0]).toBe(edited);
+    await expect.poll(async () => (await texts())[0]).toBe(edited);
 
     // Undo (Ctrl+Z) walks back split+merge and the edit; redo (Ctrl+Y) brings them back.
     await page.focus('[data-testid=segment-text] >> nth=0');
     for (let i = 0; i < 3; i++) await page.keyboard.press('Control+z');
-    expect((await texts())[0]).toBe(firstText);
+    await expect.poll(async () => (await texts())[0]).toBe(firstText);
     for (let i = 0; i < 3; i++) await page.keyboard.press('Control+y');
-    expect((await texts())[0]).toBe(edited);
+    await expect.poll(async () => (await texts())[0]).toBe(edited);
     expect(await page.isEnabled('[data-testid=undo]')).toBe(true);
   });
 

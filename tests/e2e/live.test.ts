@@ -315,7 +315,8 @@ describe.skipIf(!haveChromium() || !have('sox'))('live microphone mechanics (ran
       expect(loudest, logs.join('\n')).toBeGreaterThan(-40);
       const clock = async () => Number(await page.getAttribute('[data-testid=live-elapsed]', 'data-seconds'));
       expect(await clock()).toBeGreaterThan(1);
-      expect(await page.isEnabled('[data-testid=transcribe]')).toBe(false);
+      // No file job can start while recording: the File mode is locked.
+      expect(await page.isEnabled('[data-testid=mode-file]')).toBe(false);
 
       await page.click('[data-testid=pause]');
       await page.waitForSelector('[data-testid=live-panel][data-live=paused]');
