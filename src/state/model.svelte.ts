@@ -10,8 +10,9 @@ import { uiErrorFor, type UiError } from './errors';
 
 export type LoadOutcome = { ok: true; model: LoadedModel } | { ok: false; error: UiError | null };
 
-function sameRequest(a: LoadRequest, b: LoadRequest) {
-  return JSON.stringify(a, (k, v) => (v instanceof File ? `${v.name}:${v.size}:${v.lastModified}` : v)) === JSON.stringify(b, (k, v) => (v instanceof File ? `${v.name}:${v.size}:${v.lastModified}` : v));
+/** A request as a comparable string (a folder's files by name, size and date). */
+function requestKey(r: LoadRequest): string {
+  return JSON.stringify(r, (_, v) => (v instanceof File ? `${v.name}:${v.size}:${v.lastModified}` : v));
 }
 
 export class ModelSession {
@@ -82,7 +83,7 @@ export class ModelSession {
   }
 
   async load(request: LoadRequest): Promise<LoadOutcome> {
-    if (this.#loadedRequest && this.#loaded && sameRequest(this.#loadedRequest, request)) return { ok: true, model: this.#loaded };
+    if (this.#loadedRequest && this.#loaded && requestKey(this.#loadedRequest) === requestKey(request)) return { ok: true, model: this.#loaded };
     this.#loading = true;
     this.#progress = null;
     this.#loaded = null;

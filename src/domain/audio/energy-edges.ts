@@ -7,21 +7,15 @@
  * back to where it began; a start never precedes the previous word's end.
  */
 import type { Word } from '../transcript/types';
+import { frameLevelsDb } from './levels';
 
 const SR = 16_000;
 const HOP = 160; // 10 ms
 const FRAME = 320; // 20 ms window
 
-/** Frame levels in dB (10 ms hop), and the level below which a frame counts as silent. */
-export function silenceMask(samples: Float32Array): { silent: Uint8Array; threshold: number } {
-  const n = Math.max(0, Math.floor((samples.length - FRAME) / HOP) + 1);
-  const db = new Float32Array(n);
-  for (let f = 0; f < n; f++) {
-    let sum = 0;
-    const at = f * HOP;
-    for (let i = 0; i < FRAME; i++) sum += samples[at + i] * samples[at + i];
-    db[f] = 10 * Math.log10(sum / FRAME + 1e-10);
-  }
+/** Per 10 ms frame: 1 where it is silent (below a level set from this audio's own floor and peaks). */
+export function silenceMask(samples: Float32Array): Uint8Array {
+  const db = Float32Array.from(frameLevelsDb(samples, FRAME, HOP, 1e-10));
   const sorted = Float32Array.from(db).sort();
   const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))] : -100);
   const floor = q(0.1);
@@ -29,14 +23,12 @@ export function silenceMask(samples: Float32Array): { silent: Uint8Array; thresh
   // A third of the way from the noise floor to the loud parts, at least 8 dB above the floor:
   // digital silence, room tone and a noisy phone line all have a floor well below their speech.
   const threshold = floor + Math.max(8, (loud - floor) / 3);
-  const silent = new Uint8Array(n);
-  for (let f = 0; f < n; f++) silent[f] = db[f] < threshold ? 1 : 0;
-  return { silent, threshold };
+  return Uint8Array.from(db, (d) => (d < threshold ? 1 : 0));
 }
 
 /** Silent runs of at least `minSeconds`, as [start, end) seconds. */
 export function silences(samples: Float32Array, minSeconds = 0.1): { start: number; end: number }[] {
-  const { silent } = silenceMask(samples);
+  const silent = silenceMask(samples);
   const out: { start: number; end: number }[] = [];
   const min = Math.round((minSeconds * SR) / HOP);
   let from = -1;

@@ -6,6 +6,7 @@
  * in the shortened audio back to the original, so every timestamp the user sees is original.
  */
 import { WHISPER_SAMPLE_RATE_HZ } from './constants';
+import { frameLevelsDb } from './levels';
 
 const FRAME_SAMPLES = 320; // 20 ms at 16 kHz
 
@@ -46,12 +47,7 @@ export function levelKeptRanges(audio: Float32Array, options: PauseOptions = {})
   const whole = [{ start: 0, end: audio.length }];
   if (frames < minPause) return whole;
 
-  const db = new Float64Array(frames);
-  for (let f = 0; f < frames; f++) {
-    let sum = 0;
-    for (let i = f * FRAME_SAMPLES, end = i + FRAME_SAMPLES; i < end; i++) sum += audio[i] * audio[i];
-    db[f] = 10 * Math.log10(sum / FRAME_SAMPLES + 1e-12);
-  }
+  const db = frameLevelsDb(audio, FRAME_SAMPLES);
   const threshold = silenceThresholdDb(db);
 
   // Cut [from, to) frame ranges: the middle of every long enough pause.
