@@ -4,7 +4,7 @@
  * worker, instead of calls that never settle.
  */
 import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
-import type { AsrApi, DecodedAudio, LiveOptions, LiveUpdate, LoadProgress, LoadRequest, TranscribeRequest, TranscribeUpdate } from '../../workers/asr/protocol';
+import type { AsrApi, DecodedAudio, DiarizeProgress, DiarizeRequest, LiveOptions, LiveUpdate, LoadProgress, LoadRequest, TranscribeRequest, TranscribeUpdate } from '../../workers/asr/protocol';
 
 export class WorkerCrashedError extends Error {
   override name = 'WorkerCrashed';
@@ -65,6 +65,10 @@ export class AsrClient {
 
   transcribe(request: TranscribeRequest, onUpdate: (u: TranscribeUpdate) => void) {
     return this.#call((api) => api.transcribe(transfer(request, [request.audio.buffer]), proxy(onUpdate)));
+  }
+
+  diarize(request: DiarizeRequest, onProgress: (p: DiarizeProgress) => void) {
+    return this.#call((api) => api.diarize(transfer(request, [request.audio.buffer]), proxy(onProgress)));
   }
 
   liveStart(port: MessagePort, options: LiveOptions, onUpdate: (u: LiveUpdate) => void) {

@@ -27,6 +27,8 @@ export interface HistoryEntry {
   state: EntryState;
   /** The audio is stored with it (resume, re-transcribe, download). */
   hasAudio: boolean;
+  /** Names people gave the speakers, by id. */
+  speakers?: Record<string, string>;
   /** What the job was asked to do, so a resume does the same. */
   options: { language: string; prompt: string };
 }

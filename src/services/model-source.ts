@@ -23,6 +23,16 @@ export function resolveBase(base: string, page: string): URL | null {
   }
 }
 
+/**
+ * Where the speaker models are: `<base>/diarization/` of a self-hosted source (beside its Whisper
+ * folders), else the site's own `models/diarization/` (the deployer copies them there; the Hub
+ * has no copy of these exact files).
+ */
+export function speakerModelBase(sourceKind: string, customBaseUrl: string, page: string): string {
+  const custom = sourceKind === 'custom' ? resolveBase(customBaseUrl, page) : null;
+  return new URL(custom ? 'diarization/' : 'models/diarization/', custom ?? page).href;
+}
+
 export async function checkModelSource(
   base: URL,
   modelId: string,

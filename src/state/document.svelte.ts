@@ -20,6 +20,8 @@ import {
   type EditHistory,
   type FindOptions,
 } from '../domain/transcript/document';
+import { assignSpeakers, setSpeaker, speakersOf } from '../domain/diarization/assign';
+import type { SpeakerTurn } from '../domain/diarization/types';
 import type { Segment, Task, Transcript } from '../domain/transcript/types';
 
 export interface DocumentMeta {
@@ -40,8 +42,10 @@ export class TranscriptDocument {
   #segments = $state.raw<DocSegment[]>([]);
   #meta = $state.raw<DocumentMeta>(EMPTY_META);
   #history = $state.raw<EditHistory<DocSegment[]>>(emptyHistory());
+  /** Names people gave the speakers, by id (`S1` → `Dr. Lee`). */
+  #names = $state.raw<Record<string, string>>({});
   /** Saves a person's edit (the history entry); set by whoever owns storage. */
-  onedit: ((entryId: string, segments: DocSegment[]) => void) | null = null;
+  onedit: ((entryId: string, segments: DocSegment[], speakers: Record<string, string>) => void) | null = null;
 
   get segments(): readonly DocSegment[] {
     return this.#segments;
@@ -61,13 +65,23 @@ export class TranscriptDocument {
 
   get transcript(): Transcript {
     const m = this.#meta;
-    return { segments: this.#segments, language: m.language, model: m.model, task: m.task, duration: m.duration, completedUntil: m.completedUntil, sourceName: m.sourceName };
+    return { segments: this.#segments, language: m.language, model: m.model, task: m.task, duration: m.duration, completedUntil: m.completedUntil, sourceName: m.sourceName, speakers: this.#names };
+  }
+
+  /** Speaker ids in the order they first speak (empty until speakers were found). */
+  get speakers(): string[] {
+    return speakersOf(this.#segments);
+  }
+
+  get speakerNames(): Readonly<Record<string, string>> {
+    return this.#names;
   }
 
   /** A new document (a job starts, an entry is opened): the edit history starts empty. */
-  reset(meta: Partial<DocumentMeta>, segments: readonly Segment[] = []) {
+  reset(meta: Partial<DocumentMeta>, segments: readonly Segment[] = [], speakers: Record<string, string> = {}) {
     this.#meta = { ...EMPTY_META, ...meta };
     this.#segments = toDocSegments(segments);
+    this.#names = speakers;
     this.#history = emptyHistory();
   }
 
@@ -97,7 +111,7 @@ export class TranscriptDocument {
   }
 
   #save() {
-    if (this.#meta.entryId) this.onedit?.(this.#meta.entryId, this.#segments);
+    if (this.#meta.entryId) this.onedit?.(this.#meta.entryId, this.#segments, this.#names);
   }
 
   editText(id: string, text: string) {
@@ -124,6 +138,25 @@ export class TranscriptDocument {
 
   unreview(id: string) {
     this.#apply(markReviewed(this.#segments, id, false));
+  }
+
+  /** Speakers found by diarization: each word to its speaker, segments cut at speaker changes (one undo step). */
+  applySpeakers(turns: readonly SpeakerTurn[]) {
+    this.#apply(assignSpeakers(this.#segments, turns));
+  }
+
+  /** A turn (segment) belongs to another speaker. */
+  reassign(id: string, speaker: string) {
+    this.#apply(setSpeaker(this.#segments, id, speaker));
+  }
+
+  /** Name a speaker once for the whole transcript (an empty name goes back to "Speaker n"). */
+  renameSpeaker(id: string, name: string) {
+    const names = { ...this.#names };
+    if (name.trim()) names[id] = name.trim();
+    else delete names[id];
+    this.#names = names;
+    this.#save();
   }
 
   undo() {

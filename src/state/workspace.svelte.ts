@@ -16,6 +16,7 @@ import type { LiveOptions, LoadRequest } from '../../workers/asr/protocol';
 import { LiveSession } from './jobs/live.svelte';
 import { ModelSession } from './model.svelte';
 import { Playback } from './playback.svelte';
+import { SpeakerJob } from './jobs/speakers.svelte';
 
 export type Status = 'idle' | 'loading' | 'transcribing' | 'recording' | 'done' | 'error';
 
@@ -26,6 +27,7 @@ export class Workspace {
   readonly playback = new Playback();
   readonly file: FileJob;
   readonly live: LiveSession;
+  readonly speakers: SpeakerJob;
 
   #error = $state.raw<UiError | null>(null);
   /** The error ended what the user asked for (status "error"), rather than being a notice. */
@@ -36,7 +38,8 @@ export class Workspace {
   constructor() {
     this.file = new FileJob(this.model, this.document, this.history, { fail: (e) => this.fail(e), started: (f) => this.#setAudio(f) });
     this.live = new LiveSession(this.model, this.document, this.history, { fail: (e) => this.fail(e), report: (e) => this.report(e), kept: (f) => this.#setAudio(f) });
-    this.document.onedit = (id, segments) => void this.history.saveSegments(id, segments);
+    this.speakers = new SpeakerJob(this.model, this.document, (e) => this.report(e));
+    this.document.onedit = (id, segments, speakers) => void this.history.saveSegments(id, segments, speakers);
     this.model.onCrash(() => this.fail({ key: 'errWorkerCrashed' }));
   }
 
@@ -64,7 +67,7 @@ export class Workspace {
   }
 
   get busy() {
-    return this.model.loading || this.file.running || this.live.active;
+    return this.model.loading || this.file.running || this.live.active || this.speakers.running;
   }
 
   /** Text is being written into the document by a job (the editor waits). */
@@ -136,10 +139,22 @@ export class Workspace {
     }
   }
 
+  /** Who speaks when, in the audio the transcript is of; speakers go into the document. */
+  findSpeakers(modelBase: string) {
+    if (this.busy || !this.document.segments.length) return Promise.resolve();
+    this.dismissError();
+    if (!this.#audio) {
+      this.report({ key: 'errSpeakersNoAudio' });
+      return Promise.resolve();
+    }
+    return this.speakers.run(this.#audio, modelBase);
+  }
+
   /** Show a transcript from the history (nothing runs); its audio, if kept, in the player. */
   async show(entry: HistoryEntry) {
     if (this.busy) return;
     this.file.clear();
+    this.speakers.reset();
     this.dismissError();
     this.document.reset(
       {
@@ -153,6 +168,7 @@ export class Workspace {
         completedUntil: entry.state === 'complete' ? entry.duration : entry.completedUntil,
       },
       entry.segments,
+      entry.speakers,
     );
     this.#setAudio(null);
     const audio = entry.hasAudio ? await this.history.audio(entry.id) : undefined;

@@ -6,6 +6,7 @@ import type { LanguageGuess, Segment } from '../../src/domain/transcript/types';
 
 import type { Device, DeviceChoice, Dtype, DtypeChoice } from '../../src/domain/models/dtypes';
 import type { Task } from '../../src/domain/transcript/types';
+import type { DiarizationResult, SpeakerCount } from '../../src/domain/diarization/types';
 
 export type { Device, DeviceChoice, Dtype, DtypeChoice, Task };
 
@@ -187,6 +188,28 @@ export interface LiveResult {
   storedOn: 'opfs' | 'memory';
 }
 
+export interface DiarizeRequest {
+  jobId: number;
+  /** 16 kHz mono. Transferred, not copied. */
+  audio: Float32Array;
+  /** Where the speaker models are (an absolute URL ending in `/`). */
+  modelBase: string;
+  /** A known number of speakers, a range, or automatic (empty). */
+  count: SpeakerCount;
+}
+
+export interface DiarizeProgress {
+  windows: number;
+  total: number;
+  /** The speaker models are being fetched (first time only). */
+  phase: 'models' | 'speakers';
+}
+
+export interface DiarizeResult extends DiarizationResult {
+  cancelled: boolean;
+  seconds: number;
+}
+
 export interface DecodedAudio {
   /** One array per channel, at `sampleRate`. Transferred. */
   channels: Float32Array[];
@@ -208,6 +231,8 @@ export type AsrErrorName =
   | 'BadRequest'
   | 'OfflineMode'
   | 'WorkerCrashed'
+  /** The speaker models are not where the app looks for them. */
+  | 'SpeakerModelsMissing'
   | 'Unknown';
 
 export interface AsrApi {
@@ -225,6 +250,11 @@ export interface AsrApi {
   livePause(): void;
   liveResume(): void;
   liveStop(): Promise<LiveResult>;
+  /**
+   * Who speaks when (pyannote segmentation + CAM++ embeddings + clustering). Needs no Whisper
+   * model; runs while no other job does. Cancel with `cancel(jobId)` (resolves `cancelled`).
+   */
+  diarize(request: DiarizeRequest, onProgress: (p: DiarizeProgress) => void): Promise<DiarizeResult>;
   /** Cooperative: the job stops after the current decoder step and resolves with what it has. */
   cancel(jobId: number): void;
   dispose(): Promise<void>;

@@ -12,6 +12,8 @@ import { asrError, capabilities, loadWhisper } from './loader';
 import type { AsrApi, Capabilities, LoadedModel } from './protocol';
 import { createRecording } from './recording';
 import { SileroVad, type OrtRuntime } from './vad';
+import { DiarizationCancelled, Diarizer } from './diarize';
+import { loadSpeakerModels } from './speaker-models';
 
 /** Silero VAD, loaded once per worker from the copy Vite emitted next to the app. */
 async function loadVad(): Promise<SileroVad> {
@@ -33,6 +35,7 @@ export function createAsrService(): AsrApi {
   const cancelled = new Set<number>();
   let vad: Promise<SileroVad> | null = null;
   let live: LiveSession | null = null;
+  let diarizer: { base: string; model: Promise<Diarizer> } | null = null;
 
   const getCaps = async () => (caps ??= await capabilities());
 
@@ -131,6 +134,39 @@ export function createAsrService(): AsrApi {
             },
             onUpdate,
           );
+        } finally {
+          cancelled.delete(request.jobId);
+        }
+      }),
+
+    diarize: (request, onProgress) =>
+      exclusive(async () => {
+        const t0 = performance.now();
+        cancelled.delete(request.jobId);
+        const isCancelled = () => cancelled.has(request.jobId);
+        try {
+          if (diarizer?.base !== request.modelBase) {
+            onProgress({ windows: 0, total: 0, phase: 'models' });
+            const model = loadSpeakerModels(request.modelBase).then((m) => Diarizer.create(ort as unknown as OrtRuntime, m.segmentation, m.embedding));
+            diarizer = { base: request.modelBase, model };
+            model.catch(() => (diarizer = null));
+          }
+          const d = await diarizer.model;
+          let last = 0;
+          const result = await d.run(request.audio, {
+            count: request.count,
+            isCancelled,
+            onProgress: (windows, total) => {
+              const now = performance.now();
+              if (now - last < 100 && windows < total) return;
+              last = now;
+              onProgress({ windows, total, phase: 'speakers' });
+            },
+          });
+          return { ...result, cancelled: false, seconds: (performance.now() - t0) / 1000 };
+        } catch (err) {
+          if (err instanceof DiarizationCancelled) return { turns: [], speakers: 0, cancelled: true, seconds: (performance.now() - t0) / 1000 };
+          throw err;
         } finally {
           cancelled.delete(request.jobId);
         }

@@ -1,4 +1,26 @@
-import type { Segment, Transcript } from './types';
+import { toRttm } from '../diarization/turns';
+import type { Segment, Transcript, Word } from './types';
+
+/** A speaker's name for export, from the id a segment carries (`S1` → `Dr. Lee`, or `Speaker 1`). */
+export type SpeakerNames = (id: string) => string;
+
+export const defaultSpeakerName: SpeakerNames = (id) => `Speaker ${id.replace(/^S/, '')}`;
+
+/** Names for a transcript: the ones people gave, else `fallback` (the UI's "Speaker n" in its language). */
+export function speakerNames(names: Record<string, string> | undefined, fallback: SpeakerNames = defaultSpeakerName): SpeakerNames {
+  return (id) => names?.[id]?.trim() || fallback(id);
+}
+
+/** Consecutive segments of one speaker: a turn. */
+export function turnsOf<T extends Segment>(segments: readonly T[]): { speaker: string | undefined; segments: T[] }[] {
+  const out: { speaker: string | undefined; segments: T[] }[] = [];
+  for (const s of segments) {
+    const last = out[out.length - 1];
+    if (last && last.speaker === s.speaker) last.segments.push(s);
+    else out.push({ speaker: s.speaker, segments: [s] });
+  }
+  return out;
+}
 
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
@@ -36,26 +58,58 @@ function printable(segments: readonly Segment[]): Segment[] {
   return segments.filter((s) => s.text.trim() !== '');
 }
 
-export function toSrt(segments: readonly Segment[]): string {
+/** `Name: ` before a line of a segment with a speaker. */
+function prefix(s: Segment, names: SpeakerNames): string {
+  return s.speaker ? `${names(s.speaker)}: ` : '';
+}
+
+export function toSrt(segments: readonly Segment[], names: SpeakerNames = defaultSpeakerName): string {
   return printable(segments)
     .map(
       (s, i) =>
-        `${i + 1}\n${formatTimestamp(s.start, ',')} --> ${formatTimestamp(Math.max(s.end, s.start), ',')}\n${cueText(s.text)}\n`,
+        `${i + 1}\n${formatTimestamp(s.start, ',')} --> ${formatTimestamp(Math.max(s.end, s.start), ',')}\n${prefix(s, names)}${cueText(s.text)}\n`,
     )
     .join('\n');
 }
 
-export function toVtt(segments: readonly Segment[]): string {
-  const cues = printable(segments).map(
-    (s) => `${formatTimestamp(s.start, '.')} --> ${formatTimestamp(Math.max(s.end, s.start), '.')}\n${cueText(s.text)}\n`,
-  );
+/** WebVTT cue text is markup: `<`, `&` (and `>` in a voice name) are escaped. */
+function vttEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** WebVTT, a speaker as a voice span (`<v Dr. Lee>text</v>`), which players show and parsers read. */
+export function toVtt(segments: readonly Segment[], names: SpeakerNames = defaultSpeakerName): string {
+  const cues = printable(segments).map((s) => {
+    const text = vttEscape(cueText(s.text));
+    const body = s.speaker ? `<v ${vttEscape(names(s.speaker))}>${text}</v>` : text;
+    return `${formatTimestamp(s.start, '.')} --> ${formatTimestamp(Math.max(s.end, s.start), '.')}\n${body}\n`;
+  });
   return ['WEBVTT\n', ...cues].join('\n');
 }
 
-export function toTxt(segments: readonly Segment[]): string {
+export function toTxt(segments: readonly Segment[], names: SpeakerNames = defaultSpeakerName): string {
   return printable(segments)
-    .map((s) => s.text.trim())
+    .map((s) => prefix(s, names) + s.text.trim())
     .join('\n') + '\n';
+}
+
+/** Markdown: a heading, then one paragraph per turn (`**Name** [m:ss]`), the turn's segments as one paragraph. */
+export function toMarkdown(t: Transcript, names: SpeakerNames = speakerNames(t.speakers)): string {
+  const md = (text: string) => text.replace(/([\\`*_[\]<>#|])/g, '\\$1');
+  const paragraphs = turnsOf(printable(t.segments)).map((turn) => {
+    const head = `${turn.speaker ? `**${md(names(turn.speaker))}** ` : ''}[${formatClock(turn.segments[0].start)}]`;
+    return `${head} ${md(turn.segments.map((s) => s.text.trim()).join(' '))}`;
+  });
+  return `# ${md(t.sourceName || 'Transcript')}\n\n${paragraphs.join('\n\n')}\n`;
+}
+
+/** RTTM: one `SPEAKER` line per turn (consecutive segments of one speaker), file id = the file's base name. */
+export function toSpeakerRttm(t: Transcript, names: SpeakerNames = speakerNames(t.speakers)): string {
+  const fileId = (t.sourceName || 'audio').replace(/\.[^.]+$/, '');
+  const turns = turnsOf(printable(t.segments))
+    .filter((turn) => turn.speaker)
+    .map((turn) => ({ start: turn.segments[0].start, end: turn.segments[turn.segments.length - 1].end, name: names(turn.speaker!) }));
+  return toRttm(fileId, turns);
 }
 
 export interface JsonExport {
@@ -66,10 +120,13 @@ export interface JsonExport {
   duration: number;
   completed: boolean;
   source: string;
-  segments: Segment[];
+  /** Speakers by id with their names (when speakers were found). */
+  speakers?: Record<string, string>;
+  segments: (Omit<Segment, 'words'> & { words?: (Word & { speaker?: string })[] })[];
 }
 
-export function toJson(t: Transcript): string {
+export function toJson(t: Transcript, names: SpeakerNames = speakerNames(t.speakers)): string {
+  const ids = [...new Set(t.segments.map((s) => s.speaker).filter((x): x is string => !!x))];
   const doc: JsonExport = {
     version: 1,
     model: t.model,
@@ -78,14 +135,16 @@ export function toJson(t: Transcript): string {
     duration: round3(t.duration),
     completed: t.completedUntil >= t.duration,
     source: t.sourceName,
+    ...(ids.length ? { speakers: Object.fromEntries(ids.map((id) => [id, names(id)])) } : {}),
     segments: printable(t.segments).map((s) => {
-      const out: Segment = { start: round3(s.start), end: round3(s.end), text: s.text.trim() };
+      const speaker = s.speaker ? names(s.speaker) : undefined;
+      const out: JsonExport['segments'][number] = { start: round3(s.start), end: round3(s.end), text: s.text.trim(), ...(speaker ? { speaker } : {}) };
       // The decoding figures and word timings, when the transcript has them (files; not live).
       if (s.avg_logprob !== undefined) out.avg_logprob = s.avg_logprob;
       if (s.no_speech_prob !== undefined) out.no_speech_prob = s.no_speech_prob;
       if (s.temperature !== undefined) out.temperature = s.temperature;
       if (s.compression_ratio !== undefined) out.compression_ratio = s.compression_ratio;
-      if (s.words) out.words = s.words.map((w) => ({ word: w.word, start: round3(w.start), end: round3(w.end), probability: w.probability }));
+      if (s.words) out.words = s.words.map((w) => ({ word: w.word, start: round3(w.start), end: round3(w.end), probability: w.probability, ...(speaker ? { speaker } : {}) }));
       return out;
     }),
   };

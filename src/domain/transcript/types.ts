@@ -26,6 +26,8 @@ export interface Segment {
   /** zlib compression ratio of the window's text (above 2.4: it repeats itself). */
   compression_ratio?: number;
   words?: Word[];
+  /** Who speaks (`S1`, `S2`, …), once speakers were found; the name is in `Transcript.speakers`. */
+  speaker?: string;
 }
 
 export interface LanguageGuess {
@@ -46,4 +48,6 @@ export interface Transcript {
   /** Where a cancelled/interrupted job stopped (seconds); equals `duration` when complete. */
   completedUntil: number;
   sourceName: string;
+  /** Names people gave the speakers, by id (`S1` → `Dr. Lee`); unnamed ones are "Speaker n". */
+  speakers?: Record<string, string>;
 }

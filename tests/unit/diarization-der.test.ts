@@ -1,0 +1,72 @@
+/**
+ * Who spoke when, scored as the field scores it: diarization error rate (missed + false alarm +
+ * confusion over reference speech, ±0.25 s collar, overlap scored, best speaker mapping) of the
+ * app's own Diarizer (workers/asr/diarize.ts on onnxruntime-node, the models in ../shared).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { DerRow } from '../fixtures/diarization-der';
+
+const DIR = '../shared/diarization';
+const present = existsSync(`${DIR}/pyannote-segmentation-3.0.int8.onnx`) && existsSync(`${DIR}/campplus-zh-en.onnx`) && existsSync(`${DIR}/ami-snippets/ami-snippets.rttm`);
+if (!present) console.warn(`diarization DER tests skipped: ${DIR} not found (../shared is beside the repo in CI)`);
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+
+describe.skipIf(!present)('speaker diarization error rate', () => {
+  let report: { featureDiff: number; embeddingCosine: number; rows: DerRow[] };
+  const rows = (group: DerRow['group']) => report.rows.filter((r) => r.group === group);
+
+  it('computes CAM++ features and embeddings as the reference does', () => {
+    report = JSON.parse(execFileSync('node_modules/.bin/tsx', ['tests/fixtures/diarization-der.ts'], { encoding: 'utf8', timeout: 600_000, maxBuffer: 16 << 20 }));
+    console.log(
+      report.rows
+        .map((r) => `[der] ${r.name.padEnd(20)} DER ${pct(r.der).padStart(7)} (no collar ${pct(r.derNoCollar)}; missed ${r.missed.toFixed(1)} s, false alarm ${r.falseAlarm.toFixed(1)} s, confusion ${r.confusion.toFixed(1)} s of ${r.total.toFixed(1)} s) speakers ${r.speakers}/${r.referenceSpeakers}${r.overlapSeconds ? `, ${r.overlapSeconds.toFixed(1)} s overlap` : ''}; ${r.runSeconds.toFixed(1)} s for ${r.seconds.toFixed(0)} s`)
+        .join('\n'),
+    );
+    console.log(`[der] fbank max difference ${report.featureDiff.toExponential(1)}, embedding cosine ${report.embeddingCosine.toFixed(5)}`);
+    expect(report.featureDiff).toBeLessThan(1e-3);
+    expect(report.embeddingCosine).toBeGreaterThanOrEqual(0.999);
+  }, 600_000);
+
+  it('gets clean turns of 2–4 speakers right (DER ≤ 5 %, the right number of speakers)', () => {
+    const clean = rows('synthetic').filter((r) => !r.overlapSeconds || r.overlapSeconds < 0.5);
+    expect(clean.length).toBe(4);
+    for (const r of clean) {
+      expect(r.der, r.name).toBeLessThanOrEqual(0.05);
+      expect(r.speakers, r.name).toBe(r.referenceSpeakers);
+    }
+  });
+
+  it('keeps overlapped speech (DER ≤ 10 %, the right number of speakers)', () => {
+    const overlapped = rows('synthetic').filter((r) => (r.overlapSeconds ?? 0) >= 0.5);
+    expect(overlapped.length).toBe(2);
+    for (const r of overlapped) {
+      expect(r.der, r.name).toBeLessThanOrEqual(0.1);
+      expect(r.speakers, r.name).toBe(r.referenceSpeakers);
+    }
+  });
+
+  it('finds both speakers of pyannote’s sample', () => {
+    const [r] = rows('sample');
+    expect(r.speakers).toBe(2);
+    expect(r.der).toBeLessThanOrEqual(0.1);
+  });
+
+  it('scores the AMI meeting cuts (corpus DER ≤ 25 %)', () => {
+    const ami = rows('ami');
+    expect(ami.length).toBe(9);
+    const errors = ami.reduce((a, r) => a + r.missed + r.falseAlarm + r.confusion, 0);
+    const total = ami.reduce((a, r) => a + r.total, 0);
+    const mean = ami.reduce((a, r) => a + r.der, 0) / ami.length;
+    console.log(`[der] AMI: corpus DER ${pct(errors / total)} (errors over all reference speech, as pyannote and md-eval report a set); mean of per-file DERs ${pct(mean)}`);
+    expect(errors / total).toBeLessThanOrEqual(0.25);
+  });
+
+  it('takes the number of speakers the user gives', () => {
+    const [three, one] = rows('options');
+    expect(three.speakers).toBe(3);
+    expect(one.speakers).toBe(1);
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * Speaker diarization: pyannote segmentation 3.0 on sliding 10 s windows → local speakers per
+ * window, a CAM++ embedding for each local speaker (Kaldi fbank features, computed with
+ * transformers.js's audio utilities) → clustering into speakers that hold across the file →
+ * turns, overlap kept. The runtime is passed in (onnxruntime-web in the worker,
+ * onnxruntime-node in tests), so both run this exact code. Pure steps live in
+ * `src/domain/diarization/`.
+ */
+import { mel_filter_bank, spectrogram, window_function } from '@huggingface/transformers';
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import { assignWindow, centroids, cluster, cosine } from '../../src/domain/diarization/clustering';
+import { exclusiveFeatureFrames, LOCAL_SPEAKERS, overlapGroups, powersetActivity, SAMPLE_RATE, tracksOf, WINDOW_SAMPLES, windowStarts } from '../../src/domain/diarization/segmentation';
+import { reconstruct, renumber, type LabelledWindow, type Track } from '../../src/domain/diarization/turns';
+import type { DiarizationResult, SpeakerCount } from '../../src/domain/diarization/types';
+import { withOrtLock } from './ort-lock';
+import type { OrtRuntime } from './vad';
+
+export interface DiarizeOptions {
+  count?: SpeakerCount;
+  /** Seconds between window starts (pyannote's default is 1 s; 2 s halves the work for the same result here). */
+  step?: number;
+  /** Cosine distance between clusters above which they are different speakers. */
+  threshold?: number;
+  /** Called after each window's embeddings: windows done, windows in all. */
+  onProgress?: (done: number, total: number) => void;
+  isCancelled?: () => boolean;
+}
+
+export class DiarizationCancelled extends Error {
+  override name = 'Cancelled';
+}
+
+const MEL_BINS = 80;
+const FEATURE_HOP = 160;
+const FEATURE_FRAME = 400;
+/** A local speaker needs this much speech (feature frames, 10 ms) alone to train the clustering. */
+const CLEAN_FRAMES = 100;
+/** …and at least this much (alone or not) to get an embedding at all. */
+const MIN_FRAMES = 30;
+const BATCH = 8;
+/** A local speaker's pause of this many model frames (≈ 0.25 s) starts a new stretch. */
+const TRACK_PAUSE_FRAMES = 15;
+/** Tuned on the synthetic conversations and the pyannote sample (tests/unit/diarization-der.test.ts). */
+export const DEFAULT_THRESHOLD = 0.4;
+/** With an automatic count, a cluster with fewer clean embeddings than this joins its nearest neighbour. */
+const MIN_CLUSTER_EMBEDDINGS = 3;
+
+export interface DiarizerStats {
+  windows: number;
+  embeddings: number;
+  segmentationSeconds: number;
+  embeddingSeconds: number;
+  featureSeconds: number;
+  clusteringSeconds: number;
+}
+
+export class Diarizer {
+  readonly #ort: OrtRuntime;
+  readonly #segmentation: InferenceSession;
+  readonly #embedding: InferenceSession;
+  readonly #melFilters = mel_filter_bank(257, MEL_BINS, 20, 8000, SAMPLE_RATE, undefined, 'kaldi', true);
+  readonly #window = window_function(FEATURE_FRAME, 'povey', { periodic: false });
+  stats: DiarizerStats = { windows: 0, embeddings: 0, segmentationSeconds: 0, embeddingSeconds: 0, featureSeconds: 0, clusteringSeconds: 0 };
+
+  private constructor(ort: OrtRuntime, segmentation: InferenceSession, embedding: InferenceSession) {
+    this.#ort = ort;
+    this.#segmentation = segmentation;
+    this.#embedding = embedding;
+  }
+
+  static async create(ort: OrtRuntime, segmentation: Uint8Array | string, embedding: Uint8Array | string, executionProvider: 'wasm' | 'cpu' = 'wasm', threads?: number): Promise<Diarizer> {
+    const options: InferenceSession.SessionOptions = { executionProviders: [executionProvider], ...(threads ? { intraOpNumThreads: threads } : {}) };
+    const [seg, emb] = await Promise.all([ort.InferenceSession.create(segmentation, options), ort.InferenceSession.create(embedding, options)]);
+    return new Diarizer(ort, seg, emb);
+  }
+
+  /** Kaldi fbank of 16 kHz audio `[frames × 80]` (see ../shared/diarization/README.md), before mean subtraction. */
+  async fbank(audio: Float32Array): Promise<{ data: Float32Array; frames: number }> {
+    if (audio.length < FEATURE_FRAME) return { data: new Float32Array(0), frames: 0 };
+    const scaled = audio.map((x) => x * 32768);
+    const t = await spectrogram(scaled, this.#window, FEATURE_FRAME, FEATURE_HOP, {
+      fft_length: 512,
+      power: 2,
+      center: false,
+      preemphasis: 0.97,
+      mel_filters: this.#melFilters,
+      log_mel: 'log',
+      mel_floor: 1.192092955078125e-7,
+      remove_dc_offset: true,
+      transpose: true,
+    });
+    return { data: t.data as Float32Array, frames: t.dims[0] };
+  }
+
+  /** CAM++ embedding of the given fbank frames (the mean over them is subtracted, as the model was trained). */
+  async embed(fbank: Float32Array, frames: readonly number[]): Promise<Float32Array> {
+    const n = frames.length;
+    const feats = new Float32Array(n * MEL_BINS);
+    const mean = new Float64Array(MEL_BINS);
+    frames.forEach((f, i) => {
+      for (let b = 0; b < MEL_BINS; b++) {
+        const v = fbank[f * MEL_BINS + b];
+        feats[i * MEL_BINS + b] = v;
+        mean[b] += v;
+      }
+    });
+    for (let b = 0; b < MEL_BINS; b++) mean[b] /= n;
+    for (let i = 0; i < n; i++) for (let b = 0; b < MEL_BINS; b++) feats[i * MEL_BINS + b] -= mean[b];
+    const input = new this.#ort.Tensor('float32', feats, [1, n, MEL_BINS]);
+    const t0 = performance.now();
+    const out = await withOrtLock(() => this.#embedding.run({ [this.#embedding.inputNames[0]]: input }));
+    this.stats.embeddingSeconds += (performance.now() - t0) / 1000;
+    this.stats.embeddings++;
+    return (out[this.#embedding.outputNames[0]] as Tensor).data as Float32Array;
+  }
+
+  async #segment(audio: Float32Array, starts: readonly number[]): Promise<Uint8Array[][]> {
+    const out: Uint8Array[][] = [];
+    for (let i = 0; i < starts.length; i += BATCH) {
+      const batch = starts.slice(i, i + BATCH);
+      const x = new Float32Array(batch.length * WINDOW_SAMPLES);
+      batch.forEach((s, b) => x.set(audio.subarray(s, Math.min(audio.length, s + WINDOW_SAMPLES)), b * WINDOW_SAMPLES));
+      const input = new this.#ort.Tensor('float32', x, [batch.length, 1, WINDOW_SAMPLES]);
+      const t0 = performance.now();
+      const result = await withOrtLock(() => this.#segmentation.run({ [this.#segmentation.inputNames[0]]: input }));
+      this.stats.segmentationSeconds += (performance.now() - t0) / 1000;
+      const y = (result[this.#segmentation.outputNames[0]] as Tensor).data as Float32Array;
+      const per = y.length / batch.length;
+      batch.forEach((_, b) => out.push(powersetActivity(y.subarray(b * per, (b + 1) * per), per / 7)));
+    }
+    return out;
+  }
+
+  async run(audio: Float32Array, options: DiarizeOptions = {}): Promise<DiarizationResult> {
+    const step = Math.round((options.step ?? 2) * SAMPLE_RATE);
+    const starts = windowStarts(audio.length, step);
+    this.stats.windows = starts.length;
+    const cancelled = () => {
+      if (options.isCancelled?.()) throw new DiarizationCancelled('cancelled');
+    };
+
+    interface Local {
+      window: number;
+      track: Track;
+      embedding: Float32Array;
+      clean: boolean;
+    }
+    const locals: Local[] = [];
+    const windows: LabelledWindow[] = [];
+    for (let i = 0; i < starts.length; i += BATCH) {
+      cancelled();
+      const chunk = starts.slice(i, i + BATCH);
+      const acts = await this.#segment(audio, chunk);
+      for (let j = 0; j < chunk.length; j++) {
+        const w = i + j;
+        const activity = acts[j];
+        const tracks: Track[] = [];
+        windows.push({ start: chunk[j], activity, tracks });
+        if (activity.some((a) => a.includes(1))) {
+          const t0 = performance.now();
+          const windowAudio = new Float32Array(WINDOW_SAMPLES);
+          windowAudio.set(audio.subarray(chunk[j], Math.min(audio.length, chunk[j] + WINDOW_SAMPLES)));
+          const { data, frames } = await this.fbank(windowAudio);
+          this.stats.featureSeconds += (performance.now() - t0) / 1000;
+          for (let k = 0; k < LOCAL_SPEAKERS; k++) {
+            for (const { from, to } of tracksOf(activity[k], TRACK_PAUSE_FRAMES)) {
+              const track: Track = { speaker: k, from, to, label: -1 };
+              tracks.push(track);
+              const alone = exclusiveFeatureFrames(activity, k, frames, from, to);
+              let use = alone;
+              if (alone.length < CLEAN_FRAMES) {
+                const all = exclusiveFeatureFrames([activity[k]], 0, frames, from, to);
+                if (all.length > alone.length) use = all;
+              }
+              if (use.length < MIN_FRAMES) continue;
+              locals.push({ window: w, track, embedding: await this.embed(data, use), clean: alone.length >= CLEAN_FRAMES });
+            }
+          }
+        }
+        options.onProgress?.(w + 1, starts.length);
+      }
+    }
+    cancelled();
+
+    const t0 = performance.now();
+    let training = locals.filter((l) => l.clean);
+    if (training.length === 0) training = locals;
+    let labels = cluster(
+      training.map((l) => l.embedding),
+      { threshold: options.threshold ?? DEFAULT_THRESHOLD, count: options.count },
+    );
+    let centres = centroids(training.map((l) => l.embedding), labels);
+    if (!options.count?.exactly && !options.count?.min) {
+      // Clusters of a handful of stretches are noise (a cough, a laugh, a mixed embedding), not a
+      // speaker: they join the nearest real one.
+      const sizes = centres.map((_, c) => labels.filter((l) => l === c).length);
+      const big = sizes.map((s, c) => (s >= MIN_CLUSTER_EMBEDDINGS ? c : -1)).filter((c) => c >= 0);
+      if (big.length > 0 && big.length < centres.length) {
+        labels = labels.map((l) => (big.includes(l) ? l : big.reduce((b, c) => (cosine(centres[l], centres[c]) > cosine(centres[l], centres[b]) ? c : b), big[0])));
+        const remap = new Map(big.map((c, i) => [c, i]));
+        labels = labels.map((l) => remap.get(l)!);
+        centres = centroids(training.map((l) => l.embedding), labels);
+      }
+    }
+    // Stretches heard at the same time in one window are different voices: match each group of
+    // overlapping stretches jointly, the rest each to its nearest cluster.
+    const byWindow = new Map<number, Local[]>();
+    for (const l of locals) byWindow.set(l.window, [...(byWindow.get(l.window) ?? []), l]);
+    for (const list of byWindow.values()) {
+      for (const group of overlapGroups(list.map((l) => l.track))) {
+        const members = group.map((g) => list[g]);
+        const assigned = assignWindow(members.map((l) => centres.map((c) => cosine(l.embedding, c))));
+        members.forEach((l, i) => (l.track.label = assigned[i]));
+      }
+    }
+    const result = renumber(reconstruct(windows, audio.length, centres.length));
+    this.stats.clusteringSeconds = (performance.now() - t0) / 1000;
+    return result;
+  }
+
+  async dispose() {
+    await Promise.all([this.#segmentation.release(), this.#embedding.release()]);
+  }
+}
+
