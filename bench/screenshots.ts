@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { fileMode, openSettings, transcribe } from '../tests/e2e/app';
 import { launch } from '../tests/e2e/browser';
-import { CACHE, ROOT, SHARED, TINY_EN_MODEL, badFiles, joinWithPauses } from '../tests/e2e/fixtures';
+import { CACHE, ROOT, SHARED, TINY_EN_MODEL, badFiles } from '../tests/e2e/fixtures';
 import { startServer } from '../tests/e2e/server';
+import { buildConversation, CONVERSATIONS } from '../tests/fixtures/conversations';
+import { writeWav16 } from '../tests/fixtures/wav';
 
 const out = join(CACHE, 'screenshots');
 mkdirSync(out, { recursive: true });
@@ -24,10 +26,11 @@ async function violations(page: Page): Promise<string[]> {
   });
 }
 
-const server = await startServer(join(ROOT, 'dist'), { 'whisper-tiny.en': TINY_EN_MODEL });
+const server = await startServer(join(ROOT, 'dist'), { 'whisper-tiny.en': TINY_EN_MODEL, diarization: join(SHARED, 'diarization') });
 const browser = await launch();
-const jfk = join(SHARED, 'audio/en/jfk.wav');
-const file = joinWithPauses('screens-jfk2.wav', [jfk, jfk], [1, 0.5]);
+// A two-speaker conversation (two readers taking turns), so the speakers state has something to show.
+const file = join(CACHE, 'screens-two-speakers.wav');
+writeWav16(file, buildConversation(CONVERSATIONS.find((c) => c.name === 'three-clean')!).audio);
 for (const [name, viewport] of [['desktop', { width: 1280, height: 900 }], ['phone', { width: 390, height: 844 }]] as const) {
   const page = await browser.newPage({ viewport, deviceScaleFactor: 1 });
   await page.goto(`${server.url}/?models=models/&model=whisper-tiny.en`);
@@ -45,6 +48,13 @@ for (const [name, viewport] of [['desktop', { width: 1280, height: 900 }], ['pho
   await page.screenshot({ path: join(out, `${name}-4-done-full.png`), fullPage: true });
   const top = await page.evaluate(() => document.querySelector('[data-testid=transcript]')!.getBoundingClientRect().top + window.scrollY);
   console.log(name, r.state, r.segments.length, 'segments; transcript starts at', Math.round(top), 'px; axe', await violations(page));
+  await page.click('[data-testid=diarize]');
+  await page.waitForSelector('[data-testid=speakers-panel][data-state=done]', { timeout: 120_000 });
+  await page.fill('[data-testid=speaker-item] >> nth=0 >> [data-testid=speaker-name]', 'Dr. Lee');
+  await page.press('[data-testid=speaker-item] >> nth=0 >> [data-testid=speaker-name]', 'Enter');
+  await page.locator('[data-testid=speakers-panel]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(out, `${name}-4b-speakers.png`) });
+  console.log(name, 'speakers:', await page.locator('[data-testid=speaker-item]').count(), '; axe', await violations(page));
   await page.click('[data-testid=segment-text] >> nth=0');
   await page.keyboard.press('Enter');
   await page.screenshot({ path: join(out, `${name}-5-editing.png`) });

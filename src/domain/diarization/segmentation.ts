@@ -18,13 +18,16 @@ const CLASSES = 7;
 /** Which local speakers each powerset class holds. */
 const POWERSET: readonly (readonly number[])[] = [[], [0], [1], [2], [0, 1], [0, 2], [1, 2]];
 
-/** Window starts (samples) every `step`, the last aligned to the end so the tail gets a full window. */
-export function windowStarts(totalSamples: number, step: number, window = WINDOW_SAMPLES): number[] {
+/**
+ * Window starts (samples) every `step`, the last aligned to the end so the tail gets a full window
+ * (rounded down to a multiple of `align` samples: the 10 ms feature grid, so windows share features).
+ */
+export function windowStarts(totalSamples: number, step: number, window = WINDOW_SAMPLES, align = 1): number[] {
   if (totalSamples <= window) return [0];
   const starts: number[] = [];
   for (let s = 0; s + window < totalSamples; s += step) starts.push(s);
-  const last = totalSamples - window;
-  if (starts[starts.length - 1] !== last) starts.push(last);
+  const last = Math.floor((totalSamples - window) / align) * align;
+  if (starts[starts.length - 1] < last) starts.push(last);
   return starts;
 }
 
