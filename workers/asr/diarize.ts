@@ -291,6 +291,21 @@ export class Diarizer {
         labels = labels.map((l) => remap.get(l)!);
         centres = centroids(training.map((l) => l.embedding), labels);
       }
+      // Voices that never speak a whole second alone (backchannels, someone always talked over)
+      // are not in the training set: stretches far from every speaker found, heard in enough
+      // windows between them, are a speaker too.
+      if (!options.count?.max || centres.length < options.count.max) {
+        const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+        const outliers = unique.filter((l) => !l.clean && Math.max(...centres.map((c) => cosine(l.embedding, c))) < 1 - threshold);
+        if (outliers.length) {
+          const extra = cluster(outliers.map((l) => l.embedding), { threshold });
+          const extraCentres = centroids(outliers.map((l) => l.embedding), extra);
+          extraCentres.forEach((c, k) => {
+            const size = outliers.reduce((n, l, i) => n + (extra[i] === k ? heard.get(l.embedding)! : 0), 0);
+            if (size >= MIN_CLUSTER_EMBEDDINGS && (!options.count?.max || centres.length < options.count.max)) centres.push(c);
+          });
+        }
+      }
     }
     // Stretches heard at the same time in one window are different voices: match each group of
     // overlapping stretches jointly, the rest each to its nearest cluster.
