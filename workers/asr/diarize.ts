@@ -59,6 +59,12 @@ const BLOCK_FRAMES = BLOCK_SAMPLES / FEATURE_HOP;
 const TRACK_PAUSE_FRAMES = 15;
 /** Tuned on the synthetic conversations and the pyannote sample (tests/unit/diarization-der.test.ts). */
 export const DEFAULT_THRESHOLD = 0.4;
+/**
+ * A voice found only in short or overlapped stretches must be heard in this many windows (10 s of
+ * its speech, with a 2 s step): single stretches far from everyone are a cough or a mixed embedding
+ * as often as a person (seen: 1–3 windows on the synthetic conversations, 5–6 for real AMI voices).
+ */
+const MIN_OUTLIER_WINDOWS = 5;
 /** With an automatic count, a cluster with fewer clean embeddings than this joins its nearest neighbour. */
 const MIN_CLUSTER_EMBEDDINGS = 3;
 
@@ -302,7 +308,7 @@ export class Diarizer {
           const extraCentres = centroids(outliers.map((l) => l.embedding), extra);
           extraCentres.forEach((c, k) => {
             const size = outliers.reduce((n, l, i) => n + (extra[i] === k ? heard.get(l.embedding)! : 0), 0);
-            if (size >= MIN_CLUSTER_EMBEDDINGS && (!options.count?.max || centres.length < options.count.max)) centres.push(c);
+            if (size >= MIN_OUTLIER_WINDOWS && (!options.count?.max || centres.length < options.count.max)) centres.push(c);
           });
         }
       }
