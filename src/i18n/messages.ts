@@ -224,6 +224,7 @@ export const en = {
   errSpeakersNoAudio: 'The audio of this transcript is not kept on this device, so its speakers cannot be found.',
   exportMd: 'Markdown',
   exportRttm: 'RTTM (speakers)',
+  liveSpeakers: 'Label speakers (who says each sentence)',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -453,6 +454,7 @@ export const zh: Record<MessageKey, string> = {
   errSpeakersNoAudio: '本设备没有保存这份转写的音频，无法识别说话人。',
   exportMd: 'Markdown',
   exportRttm: 'RTTM（说话人）',
+  liveSpeakers: '标注说话人（每句话是谁说的）',
 };
 
 export const MESSAGES = { en, zh } as const;

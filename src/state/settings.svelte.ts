@@ -20,6 +20,8 @@ interface Stored {
   accuracy: Accuracy;
   /** No connections beyond the app's own origin. */
   offline: boolean;
+  /** Label each live utterance with its speaker. */
+  liveSpeakers: boolean;
 }
 
 const DEFAULTS: Stored = {
@@ -35,6 +37,7 @@ const DEFAULTS: Stored = {
   context: true,
   accuracy: 'fast',
   offline: false,
+  liveSpeakers: false,
 };
 
 /**
@@ -54,6 +57,7 @@ export class Settings {
   context = $state(DEFAULTS.context);
   accuracy = $state<Accuracy>(DEFAULTS.accuracy);
   offline = $state(DEFAULTS.offline);
+  liveSpeakers = $state(DEFAULTS.liveSpeakers);
   /** From the URL only (`?threads=1`), for benchmarks; not saved. */
   threads: number | undefined;
   /** A model folder picked from the disk: kept for this page's life only (files cannot be saved). */
@@ -111,6 +115,7 @@ export class Settings {
       context: this.context,
       accuracy: this.accuracy,
       offline: this.offline,
+      liveSpeakers: this.liveSpeakers,
     };
     try {
       storage?.setItem(STORAGE_KEY, JSON.stringify(data));

@@ -15,7 +15,7 @@ import { speakerDuring } from '../../src/domain/diarization/assign';
 import { parseCues, type JsonExport } from '../../src/domain/transcript/formats';
 import { buildConversation, CONVERSATIONS } from '../fixtures/conversations';
 import { writeWav16 } from '../fixtures/wav';
-import { download, openApp, transcribe } from './app';
+import { download, openApp, recordLive, transcribe } from './app';
 import { haveChromium, launch, watchConsole } from './browser';
 import { FIXTURES, ROOT, SHARED, TINY_EN_MODEL } from './fixtures';
 import { startServer, type TestServer } from './server';
@@ -156,5 +156,50 @@ describe.skipIf(!present || !haveChromium())('speakers (whisper-tiny.en, WASM)',
     expect(await page.$$eval('[data-testid=segment]', (els) => els.map((e) => `${e.getAttribute('data-id')}:${e.getAttribute('data-speaker')}`))).toEqual(before);
     // The model session was kept: a file transcribes without loading again.
     expect(await page.getAttribute('[data-testid=status]', 'data-state')).toBe('done');
+  });
+});
+
+describe.skipIf(!present || !haveChromium())('speakers of a live session (whisper-tiny.en, WASM, fake microphone)', () => {
+  // Two readers taking turns with pauses long enough to end each utterance.
+  const conversation = buildConversation({ name: 'live-two', speakers: ['s1272', 's2300'], gap: [1.3, 1.8], maxTurn: 6, seed: 7 });
+  const micFile = join(FIXTURES, 'live-two-speakers.wav');
+  let server: TestServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(FIXTURES, { recursive: true });
+    writeWav16(micFile, conversation.audio);
+    server = await startServer(join(ROOT, 'dist'), { [TINY]: TINY_EN_MODEL, diarization: DIARIZATION });
+    browser = await launch({ fakeMicWav: micFile });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('labels each utterance with its speaker, consistently through the session', async () => {
+    const page = await browser.newPage();
+    const logs = watchConsole(page);
+    await openApp(page, server, TINY, 'wasm', 'q8');
+    await page.click('[data-testid=mode-mic]');
+    await page.check('[data-testid=live-speakers]');
+    // Stop in the last pause, before the fake microphone starts the file again.
+    const live = await recordLive(page, conversation.audio.length / 16_000 - 0.3, { timeoutMs: 300_000 });
+    const segs = await page.$$eval('[data-testid=transcript] [data-testid=segment]', (els) =>
+      els.map((el) => ({ start: Number(el.getAttribute('data-start')), end: Number(el.getAttribute('data-end')), speaker: el.getAttribute('data-speaker') })),
+    );
+    expect(segs.length, `${JSON.stringify(live.segments)}\n${logs.join('\n')}`).toBeGreaterThanOrEqual(4);
+    expect(segs.every((s) => s.speaker), `${JSON.stringify(segs)}\n${logs.join("\n")}`).toBe(true);
+    const truth = segs.map((s) => speakerDuring(conversation.reference, s.start, s.end, 0.5));
+    let agree = 0;
+    for (const mapping of [{ S1: 0, S2: 1 }, { S1: 1, S2: 0 }] as Record<string, number>[]) {
+      agree = Math.max(agree, segs.filter((s, i) => truth[i] !== null && mapping[s.speaker!] === truth[i]).length);
+    }
+    const labels = new Set(segs.map((s) => s.speaker));
+    console.log(`[speakers] live: ${segs.length} utterances, ${labels.size} speakers labelled (2 speaking), ${agree} of ${truth.filter((x) => x !== null).length} utterances on the right speaker`);
+    expect(labels.size).toBe(2);
+    expect(agree / truth.filter((x) => x !== null).length).toBeGreaterThanOrEqual(0.8);
+    await page.close();
   });
 });

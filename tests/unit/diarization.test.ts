@@ -188,3 +188,20 @@ describe('exports with speakers', () => {
     expect(JSON.parse(toJson({ ...transcript, segments: plain, speakers: undefined })).speakers).toBeUndefined();
   });
 });
+
+describe('live speakers, one utterance at a time', async () => {
+  const { OnlineSpeakers } = await import('../../src/domain/diarization/online');
+  it('keeps a voice’s label, starts a new one for a new voice, and lets a short unsure utterance join the nearest', () => {
+    const a = vec(1, null, 2);
+    const b = vec(2, null, 2);
+    const s = new OnlineSpeakers();
+    expect(s.assign(vec(10, a, 0.3), 3)).toBe(0);
+    expect(s.assign(vec(11, b, 0.3), 3)).toBe(1);
+    expect(s.assign(vec(12, a, 0.3), 2)).toBe(0);
+    expect(s.assign(vec(13, b, 0.3), 4)).toBe(1);
+    // Half a second of a third voice is not enough to call it someone new.
+    expect(s.assign(vec(14, vec(3, null, 2), 0.3), 0.5)).toBeLessThan(2);
+    expect(s.assign(vec(15, vec(3, null, 2), 0.3), 2)).toBe(2);
+    expect(s.count).toBe(3);
+  });
+});

@@ -190,6 +190,14 @@ export class Diarizer {
     return (out[this.#embedding.outputNames[0]] as Tensor).data as Float32Array;
   }
 
+  /** The embedding of one speaker's audio (a live utterance): its middle 3 s at most. Null when under 0.3 s. */
+  async embedAudio(audio: Float32Array): Promise<Float32Array | null> {
+    const { data, frames } = await this.fbank(audio);
+    if (frames < MIN_FRAMES) return null;
+    const from = Math.max(0, (frames - MAX_EMBED_FRAMES) >> 1);
+    return this.embed(data, Array.from({ length: Math.min(frames, MAX_EMBED_FRAMES) }, (_, i) => from + i));
+  }
+
   async #segment(audio: Float32Array, starts: readonly number[]): Promise<Uint8Array[][]> {
     const out: Uint8Array[][] = [];
     for (let i = 0; i < starts.length; i += BATCH) {

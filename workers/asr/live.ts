@@ -12,6 +12,9 @@ import { MAX_PROMPT_TOKENS, type WhisperEngine } from './engine';
 import type { LiveOptions, LiveResult, LiveStats, LiveUpdate } from './protocol';
 import type { Recording } from './recording';
 import type { SileroVad } from './vad';
+import type { Diarizer } from './diarize';
+import { speakerId } from '../../src/domain/diarization/assign';
+import { OnlineSpeakers } from '../../src/domain/diarization/online';
 
 /** Re-decode the growing utterance once this much new audio has come (~1 s)… */
 const PASS_EVERY_FRAMES = Math.round(WHISPER_SAMPLE_RATE_HZ / VAD_FRAME_SAMPLES);
@@ -39,6 +42,11 @@ interface Utterance {
   covered: Decoded | null;
   /** Set when the VAD has ended the utterance. */
   ended: { end: number; speechArrivedAt: number; finalFromPass: boolean } | null;
+  /**
+   * Its audio, kept when it ended: the frames are dropped soon after, before its final text is
+   * scored (word edges from the signal) and its speaker embedded.
+   */
+  audio?: Float32Array;
 }
 
 /** A decode of the utterance's audio from its start to frame `upTo` (its encoder output kept for scoring). */
@@ -112,6 +120,9 @@ export class LiveSession {
   #error: Error | null = null;
 
   readonly #segments: Segment[] = [];
+  /** Speaker labels per utterance (null: off). */
+  readonly #embedder: Pick<Diarizer, 'embedAudio'> | null;
+  readonly #speakers = new OnlineSpeakers();
   readonly #stats: LiveStats = { utterances: 0, passes: 0, finalPasses: 0, finalsFromPasses: 0, cancelledPasses: 0, latencies: [], passSeconds: [], vadSeconds: 0, decodeSeconds: 0 };
 
   constructor(
@@ -121,7 +132,9 @@ export class LiveSession {
     recording: Recording,
     options: LiveOptions,
     onUpdate: (u: LiveUpdate) => void,
+    speakers: Pick<Diarizer, 'embedAudio'> | null = null,
   ) {
+    this.#embedder = speakers;
     this.#engine = engine;
     this.#vad = vad;
     this.#port = port;
@@ -230,6 +243,7 @@ export class LiveSession {
   #end(u: Utterance, e: Extract<VadEvent, { type: 'end' }>) {
     const speechFrame = Math.max(e.start, e.speechEnd - 1);
     u.ended = { end: e.end, speechArrivedAt: this.#arrivals[speechFrame - this.#firstFrame] ?? performance.now(), finalFromPass: false };
+    u.audio = this.#audio(e.start, e.end);
     const inFlight = this.#inFlight?.utterance === u ? this.#inFlight : null;
     if (!e.forced && u.covered && u.covered.upTo >= e.end) {
       this.#stats.finalsFromPasses++;
@@ -365,11 +379,18 @@ export class LiveSession {
     let final: Final | null = null;
     if (text.trim()) {
       const offset = u.start * FRAME_S;
-      const scored = await this.#engine.scoreText(d.encoderOutputs, d.ids, d.language, this.#options.task, (d.upTo - u.start) * VAD_FRAME_SAMPLES, [], this.#audio(u.start, d.upTo)).catch(() => null);
+      const heard = (d.upTo - u.start) * VAD_FRAME_SAMPLES;
+      const audio = u.audio ? u.audio.subarray(0, heard) : this.#audio(u.start, d.upTo);
+      const scored = await this.#engine.scoreText(d.encoderOutputs, d.ids, d.language, this.#options.task, heard, [], audio).catch(() => null);
       const segment: Segment = { start: offset, end: u.ended!.end * FRAME_S, text };
       if (scored) {
         const { words, ...figures } = scored;
         Object.assign(segment, figures, { words: words.map((w) => ({ ...w, start: round3(offset + w.start), end: round3(Math.min(segment.end, offset + w.end)) })) });
+      }
+      if (this.#embedder) {
+        const speech = u.audio ?? new Float32Array(0);
+        const embedding = await this.#embedder.embedAudio(speech).catch(() => null);
+        if (embedding) segment.speaker = speakerId(this.#speakers.assign(embedding, speech.length / WHISPER_SAMPLE_RATE_HZ));
       }
       final = { segment, ids: d.ids, language: d.language };
     }

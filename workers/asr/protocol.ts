@@ -147,6 +147,11 @@ export interface LiveOptions {
    * models trained without prompts (the test models), which a prompt derails.
    */
   context: boolean;
+  /**
+   * Label each utterance with its speaker (CAM++ embedding, matched to the session's speakers so
+   * far): where the speaker models are. Unset: no labels.
+   */
+  speakerModelBase?: string;
 }
 
 export interface LiveUpdate {

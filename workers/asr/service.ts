@@ -55,6 +55,16 @@ export function createAsrService(): AsrApi {
       throw err;
     }));
 
+  /** The speaker models from `base`, loaded once (a failed load is tried again next time). */
+  const getDiarizer = (base: string): Promise<Diarizer> => {
+    if (diarizer?.base !== base) {
+      const model = loadSpeakerModels(base).then((m) => Diarizer.create(ort as unknown as OrtRuntime, m.segmentation, m.embedding));
+      diarizer = { base, model };
+      model.catch(() => (diarizer = null));
+    }
+    return diarizer.model;
+  };
+
   const requireLive = () => {
     if (!live) throw asrError('BadRequest', 'No live session is running.');
     return live;
@@ -145,13 +155,8 @@ export function createAsrService(): AsrApi {
         cancelled.delete(request.jobId);
         const isCancelled = () => cancelled.has(request.jobId);
         try {
-          if (diarizer?.base !== request.modelBase) {
-            onProgress({ windows: 0, total: 0, phase: 'models' });
-            const model = loadSpeakerModels(request.modelBase).then((m) => Diarizer.create(ort as unknown as OrtRuntime, m.segmentation, m.embedding));
-            diarizer = { base: request.modelBase, model };
-            model.catch(() => (diarizer = null));
-          }
-          const d = await diarizer.model;
+          if (diarizer?.base !== request.modelBase) onProgress({ windows: 0, total: 0, phase: 'models' });
+          const d = await getDiarizer(request.modelBase);
           let last = 0;
           const result = await d.run(request.audio, {
             count: request.count,
@@ -183,7 +188,10 @@ export function createAsrService(): AsrApi {
       try {
         const v = await getVad();
         v.reset();
-        live = new LiveSession(e, v, port, await createRecording(), options, onUpdate);
+        // Speaker labels need the speaker models: missing ones stop the start with a clear error
+        // (nothing is recorded yet), rather than a session that silently has no labels.
+        const speakers = options.speakerModelBase ? await getDiarizer(options.speakerModelBase) : null;
+        live = new LiveSession(e, v, port, await createRecording(), options, onUpdate, speakers);
       } catch (err) {
         busy = false;
         throw err;

@@ -147,36 +147,52 @@ export function centroids(embeddings: readonly Float32Array[], labels: readonly 
 }
 
 /**
- * Match one window's local speakers (similarities to each centroid) to clusters, two local
- * speakers never to the same cluster while there are enough clusters: the assignment with the
- * highest total similarity (pyannote's constrained argmax; ≤ 3 local speakers, so brute force).
+ * The one-to-one assignment of rows to columns with the highest total score, as a column per row:
+ * brute force, for the handful of speakers it is used on. `optional`: a row may stay unassigned
+ * (−1) and a zero score is never taken (DER's speaker mapping); otherwise every row gets a
+ * column (needs at least as many columns as rows).
  */
-export function assignWindow(similarities: readonly (readonly number[])[]): number[] {
-  const k = similarities[0]?.length ?? 0;
-  const locals = similarities.length;
-  if (k === 0) return similarities.map(() => -1);
-  if (k < locals) return similarities.map((row) => row.indexOf(Math.max(...row)));
-  let best: number[] = [];
+export function bestAssignment(scores: readonly (readonly number[])[], optional = false): number[] {
+  const rows = scores.length;
+  const cols = scores[0]?.length ?? 0;
+  let best: number[] = new Array(rows).fill(-1);
   let bestScore = -Infinity;
   const pick: number[] = [];
-  const used = new Uint8Array(k);
+  const used = new Uint8Array(cols);
   const walk = (i: number, score: number) => {
-    if (i === locals) {
+    if (i === rows) {
       if (score > bestScore) {
         bestScore = score;
         best = [...pick];
       }
       return;
     }
-    for (let c = 0; c < k; c++) {
-      if (used[c]) continue;
+    if (optional) {
+      pick.push(-1);
+      walk(i + 1, score);
+      pick.pop();
+    }
+    for (let c = 0; c < cols; c++) {
+      if (used[c] || (optional && scores[i][c] === 0)) continue;
       used[c] = 1;
       pick.push(c);
-      walk(i + 1, score + similarities[i][c]);
+      walk(i + 1, score + scores[i][c]);
       pick.pop();
       used[c] = 0;
     }
   };
   walk(0, 0);
   return best;
+}
+
+/**
+ * Match one window's local speakers (similarities to each centroid) to clusters, two local
+ * speakers never to the same cluster while there are enough clusters (pyannote's constrained
+ * argmax); with fewer clusters than voices, each to its nearest.
+ */
+export function assignWindow(similarities: readonly (readonly number[])[]): number[] {
+  const k = similarities[0]?.length ?? 0;
+  if (k === 0) return similarities.map(() => -1);
+  if (k < similarities.length) return similarities.map((row) => row.indexOf(Math.max(...row)));
+  return bestAssignment(similarities);
 }

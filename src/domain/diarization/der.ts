@@ -5,6 +5,7 @@
  * frame with two reference speakers needs both). `collar` seconds on each side of every reference
  * boundary are not scored (md-eval's `-c 0.25` = ±0.25 s).
  */
+import { bestAssignment } from './clustering';
 import type { SpeakerTurn } from './types';
 
 export interface DerBreakdown {
@@ -28,38 +29,6 @@ function grid(turns: readonly SpeakerTurn[], frames: number): Map<number, Uint8A
     m.set(t.speaker, row);
   }
   return m;
-}
-
-/** Best one-to-one mapping of hypothesis to reference speakers by shared time (brute force: few speakers). */
-function bestMapping(overlap: number[][]): number[] {
-  const nh = overlap.length;
-  const nr = overlap[0]?.length ?? 0;
-  let best: number[] = new Array(nh).fill(-1);
-  let bestScore = -1;
-  const pick: number[] = [];
-  const used = new Uint8Array(nr);
-  const walk = (h: number, score: number) => {
-    if (h === nh) {
-      if (score > bestScore) {
-        bestScore = score;
-        best = [...pick];
-      }
-      return;
-    }
-    pick.push(-1);
-    walk(h + 1, score);
-    pick.pop();
-    for (let r = 0; r < nr; r++) {
-      if (used[r] || overlap[h][r] === 0) continue;
-      used[r] = 1;
-      pick.push(r);
-      walk(h + 1, score + overlap[h][r]);
-      pick.pop();
-      used[r] = 0;
-    }
-  };
-  walk(0, 0);
-  return best;
 }
 
 export function diarizationError(reference: readonly SpeakerTurn[], hypothesis: readonly SpeakerTurn[], options: { collar?: number; duration?: number } = {}): DerBreakdown {
@@ -87,7 +56,8 @@ export function diarizationError(reference: readonly SpeakerTurn[], hypothesis: 
       return n;
     }),
   );
-  const mapping = bestMapping(overlap);
+  // The one-to-one mapping of hypothesis to reference speakers that shares the most time.
+  const mapping = bestAssignment(overlap, true);
   let missed = 0;
   let falseAlarm = 0;
   let confusion = 0;

@@ -167,7 +167,9 @@ export class LiveSession {
     try {
       await this.#model.client.liveStart(port, options, (u) => (early ? early.push(u) : this.recording && apply(u)));
     } catch (err) {
-      if ((err as Error).name !== 'WorkerCrashed') this.#out.fail({ message: (err as Error).message });
+      const e = err as Error;
+      if (e.name === 'SpeakerModelsMissing') this.#out.fail({ key: 'errSpeakerModels', params: { url: options.speakerModelBase ?? '' } });
+      else if (e.name !== 'WorkerCrashed') this.#out.fail({ message: e.message });
       return false;
     }
     doc.reset({ sourceName: name, source: 'live', model: request.modelId, task: options.task, language: options.language === 'auto' ? null : options.language });
