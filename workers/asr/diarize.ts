@@ -42,6 +42,8 @@ const CLEAN_FRAMES = 100;
 /** …and at least this much (alone or not) to get an embedding at all. */
 const MIN_FRAMES = 30;
 const BATCH = 8;
+/** At most this many stretches go into the clustering (its matrix: 16 MB). */
+const MAX_TRAINING = 2000;
 /** From this length (seconds) windows step 3 s instead of 2 s. */
 const LONG_FILE_SECONDS = 120;
 /**
@@ -75,6 +77,11 @@ export interface DiarizerStats {
   embeddingSeconds: number;
   featureSeconds: number;
   clusteringSeconds: number;
+}
+
+/** At most `n` items, evenly spread over the list. */
+function evenSample<T>(list: readonly T[], n: number): T[] {
+  return list.length <= n ? [...list] : Array.from({ length: n }, (_, i) => list[Math.floor((i * list.length) / n)]);
 }
 
 /** How much of frame range `b` lies inside `a` (1: `a` contains it). */
@@ -286,6 +293,9 @@ export class Diarizer {
     const unique = [...new Map(locals.map((l) => [l.embedding, l])).values()];
     let training = unique.filter((l) => l.clean);
     if (training.length === 0) training = unique;
+    // Clustering holds an n × n distance matrix: past 2 000 stretches (about an hour of talk) an
+    // even sample of them forms the speakers, and every stretch is matched to those (as below).
+    training = evenSample(training, MAX_TRAINING);
     let labels = cluster(
       training.map((l) => l.embedding),
       { threshold: options.threshold ?? DEFAULT_THRESHOLD, count: options.count },
@@ -310,7 +320,8 @@ export class Diarizer {
       // windows between them, are a speaker too.
       if (!options.count?.max || centres.length < options.count.max) {
         const threshold = options.threshold ?? DEFAULT_THRESHOLD;
-        const outliers = unique.filter((l) => !l.clean && Math.max(...centres.map((c) => cosine(l.embedding, c))) < 1 - threshold);
+        const far = unique.filter((l) => !l.clean && Math.max(...centres.map((c) => cosine(l.embedding, c))) < 1 - threshold);
+        const outliers = evenSample(far, MAX_TRAINING);
         if (outliers.length) {
           const extra = cluster(outliers.map((l) => l.embedding), { threshold });
           const extraCentres = centroids(outliers.map((l) => l.embedding), extra);
