@@ -233,7 +233,7 @@ for (const recognizer of RECOGNIZERS) {
     });
 
     it('keeps a job interrupted by a reload and resumes it without repeating or losing text', async () => {
-      const long = longEnglishRecording().file;
+      const { file: long, clips: longClips } = longEnglishRecording();
       await useModel(MODEL);
       await page.selectOption('[data-testid=device-select]', 'wasm');
       await page.selectOption('[data-testid=dtype-select]', 'q8');
@@ -266,14 +266,16 @@ for (const recognizer of RECOGNIZERS) {
       // What was saved stays as it was; the rest continues after it, never before.
       expect(resumed.slice(0, saved.length)).toEqual(saved);
       for (let i = saved.length; i < resumed.length; i++) expect(resumed[i].start).toBeGreaterThanOrEqual(resumed[i - 1].end - 0.011);
-      // The resumed job ends where the uninterrupted one does, with the same text.
-      const words = (s: SegmentOut[]) => normalise(s.map((x) => x.text).join(' '));
-      const distance = wer([{ reference: words(straight.segments).join(' '), hypothesis: words(resumed).join(' ') }]);
-      console.log(`[pwa] resume: ${saved.length} segments saved before the reload, ${resumed.length} after resuming, ${straight.segments.length} straight through; word difference ${(distance * 100).toFixed(1)} %`);
-      // The resumed job's windows start at the saved end, not where the straight run's did, so
-      // Whisper words a few boundaries differently (CI measured 2.0 % once): a lost or repeated
-      // window would be ≥ 5 % on this file.
-      expect(distance).toBeLessThan(0.035);
+      // The resumed job says what the uninterrupted one says: scored against what was spoken, a
+      // lost window (~30 s of a 6-minute file) or a repeated one adds ≥ 5 points of WER. (Compared
+      // with each other the two runs differ by 0.5–6 %: ONNX Runtime's threads sum in varying order,
+      // and the resumed windows start at the saved end, so a few boundaries are worded apart.)
+      const reference = longClips.map((c) => c.reference).join(' ');
+      const werOf = (s: SegmentOut[]) => wer([{ reference, hypothesis: s.map((x) => x.text).join(' ') }]);
+      const [straightWer, resumedWer] = [werOf(straight.segments), werOf(resumed)];
+      const words = (s: SegmentOut[]) => normalise(s.map((x) => x.text).join(' ')).length;
+      console.log(`[pwa] resume: ${saved.length} segments saved before the reload, ${resumed.length} after resuming, ${straight.segments.length} straight through; WER ${(resumedWer * 100).toFixed(1)} % resumed vs ${(straightWer * 100).toFixed(1)} % straight; ${words(resumed)} words vs ${words(straight.segments)}`);
+      expect(resumedWer).toBeLessThan(straightWer + 0.03);
       // The history is written just after the status turns "done".
       await expect.poll(() => page.getAttribute(`[data-testid=history-item][data-id="${id}"]`, 'data-state'), { timeout: 5_000 }).toBe('complete');
     });
