@@ -3,7 +3,7 @@
  * (pyannote's reconstruction: average each speaker's activity over the windows that cover a
  * frame, estimate how many speak at once from the local counts, keep that many), plus RTTM.
  */
-import { FRAME_SPAN_SAMPLES, FRAME_STEP_SAMPLES, SAMPLE_RATE } from './segmentation';
+import { frameCentre, FRAME_STEP_SAMPLES, SAMPLE_RATE } from './segmentation';
 import type { SpeakerTurn } from './types';
 
 export interface LabelledWindow {
@@ -63,7 +63,6 @@ export function reconstruct(windows: readonly LabelledWindow[], totalSamples: nu
     for (let i = 0; i < Math.min(count, speakers); i++) if (sums[order[i]][g] > 0) active[order[i]][g] = 1;
   }
   const step = FRAME_STEP_SAMPLES / SAMPLE_RATE;
-  const centre = (g: number) => (g * FRAME_STEP_SAMPLES + FRAME_SPAN_SAMPLES / 2) / SAMPLE_RATE;
   const duration = totalSamples / SAMPLE_RATE;
   const turns: SpeakerTurn[] = [];
   for (let s = 0; s < speakers; s++) {
@@ -72,7 +71,7 @@ export function reconstruct(windows: readonly LabelledWindow[], totalSamples: nu
       const on = g < frames && active[s][g] === 1;
       if (on && runStart < 0) runStart = g;
       if (!on && runStart >= 0) {
-        turns.push({ start: Math.max(0, centre(runStart) - step / 2), end: Math.min(duration, centre(g - 1) + step / 2), speaker: s });
+        turns.push({ start: Math.max(0, frameCentre(0, runStart) - step / 2), end: Math.min(duration, frameCentre(0, g - 1) + step / 2), speaker: s });
         runStart = -1;
       }
     }
