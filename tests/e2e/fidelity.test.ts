@@ -36,7 +36,9 @@ interface Run {
 
 const RUNS: Run[] = [
   { device: 'wasm', dtype: 'q8', model: 'whisper-tiny.en', dir: TINY_EN_MODEL, clips: () => speechClips('en'), variants: ['wav', ...Object.keys(VARIANTS)], tolerance: 0.02 },
-  { device: 'webgpu', dtype: 'fp32', model: 'earshot-test-memorized', dir: MEMORIZED_MODEL, clips: () => memorizedClips().slice(0, 4), variants: ['wav', 'm4a'], tolerance: 0.02 },
+  // The GPU path (software WebGPU here: minutes per file) gives the same text as the pipeline on
+  // one variant; every container and codec is read on WASM above (decoding does not depend on the device).
+  { device: 'webgpu', dtype: 'fp32', model: 'earshot-test-memorized', dir: MEMORIZED_MODEL, clips: () => memorizedClips().slice(0, 4), variants: ['wav'], tolerance: 0.02 },
 ];
 for (const r of RUNS) if (!existsSync(join(r.dir, 'config.json'))) console.warn(`fidelity tests with ${r.model} skipped: ${r.dir} not found (../shared is beside the repo in CI)`);
 
