@@ -71,6 +71,17 @@ for (const [name, viewport] of [['desktop', { width: 1280, height: 900 }], ['pho
   await page.click('[data-testid=mode-mic]');
   await page.screenshot({ path: join(out, `${name}-8-microphone.png`) });
   console.log(name, 'error + microphone: axe', await violations(page));
+  // The queue: three files (one of them damaged), running and then done.
+  await fileMode(page);
+  await page.setInputFiles('[data-testid=file-input]', [join(SHARED, 'audio/en/jfk.wav'), badFiles().corrupt, join(SHARED, 'audio/en/librispeech-1995-1837-0001.wav')]);
+  await page.click('[data-testid=transcribe]');
+  await page.waitForSelector('[data-testid=queue-item][data-state=running]');
+  await page.locator('[data-testid=queue]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(out, `${name}-9-queue-running.png`) });
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=queue-item]')].every((el) => ['done', 'error'].includes(el.getAttribute('data-state') ?? '')), undefined, { timeout: 120_000 });
+  await page.locator('[data-testid=queue]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(out, `${name}-10-queue-done.png`) });
+  console.log(name, 'queue: axe', await violations(page));
   await page.close();
 }
 await browser.close();

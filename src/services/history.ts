@@ -6,6 +6,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { Task } from '../domain/transcript/types';
 import type { Segment } from '../domain/transcript/types';
+import type { Script } from '../domain/transcript/script';
 
 export type EntryState = 'running' | 'interrupted' | 'cancelled' | 'complete';
 
@@ -31,11 +32,41 @@ export interface HistoryEntry {
   speakers?: Record<string, string>;
   /** What the job was asked to do, so a resume does the same. */
   options: { language: string; prompt: string };
+  /** The Chinese script the reader chose for it. */
+  script?: Script;
+  /** SHA-256 of the file (see `services/content-hash.ts`) and the settings it was transcribed with: a repeat is recognised. */
+  contentHash?: string;
+  settingsKey?: string;
+}
+
+/** A file waiting in the batch queue, kept on the device until it is transcribed. */
+export interface QueueRecord {
+  id: string;
+  /** Position in the queue (ascending). */
+  order: number;
+  name: string;
+  size: number;
+  /** The file itself, until it is transcribed (the history keeps the audio from then on). */
+  file?: File;
+  state: 'queued' | 'running' | 'done' | 'error';
+  /** Why it failed: a message key and its parameters, or a message. */
+  error?: { key?: string; params?: Record<string, string | number>; message?: string };
+  /** The history entry it was transcribed into (or found in, when it was a repeat). */
+  entryId?: string;
+  /** Done from the history: the same file with the same settings was transcribed before. */
+  reused?: boolean;
+  /** Transcribe even if the history has it. */
+  force?: boolean;
+  contentHash?: string;
+  /** Seconds of audio, once decoded. */
+  duration?: number;
+  addedAt: number;
 }
 
 interface Schema extends DBSchema {
   transcripts: { key: string; value: HistoryEntry; indexes: { byCreated: number } };
   audio: { key: string; value: Blob };
+  queue: { key: string; value: QueueRecord };
 }
 
 export class StorageFullError extends Error {
@@ -58,11 +89,14 @@ export class HistoryStore {
   /** Null where IndexedDB is unavailable (some private modes): the app works without history. */
   static async open(): Promise<HistoryStore | null> {
     try {
-      const db = await openDB<Schema>('earshot', 1, {
-        upgrade(db) {
-          const t = db.createObjectStore('transcripts', { keyPath: 'id' });
-          t.createIndex('byCreated', 'createdAt');
-          db.createObjectStore('audio');
+      const db = await openDB<Schema>('earshot', 2, {
+        upgrade(db, oldVersion) {
+          if (oldVersion < 1) {
+            const t = db.createObjectStore('transcripts', { keyPath: 'id' });
+            t.createIndex('byCreated', 'createdAt');
+            db.createObjectStore('audio');
+          }
+          if (oldVersion < 2) db.createObjectStore('queue', { keyPath: 'id' });
         },
       });
       return new HistoryStore(db);
@@ -106,6 +140,19 @@ export class HistoryStore {
   async delete(id: string) {
     const tx = this.#db.transaction(['transcripts', 'audio'], 'readwrite');
     await Promise.all([tx.objectStore('transcripts').delete(id), tx.objectStore('audio').delete(id), tx.done]);
+  }
+
+  /** The batch queue, in order. */
+  async queue(): Promise<QueueRecord[]> {
+    return (await this.#db.getAll('queue')).sort((a, b) => a.order - b.order);
+  }
+
+  async putQueued(record: QueueRecord): Promise<void> {
+    await this.#db.put('queue', record).catch(rethrow);
+  }
+
+  async deleteQueued(id: string): Promise<void> {
+    await this.#db.delete('queue', id);
   }
 
   /** Jobs that were running when the page went away (reload, crash, closed tab). */

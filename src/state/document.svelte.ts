@@ -23,6 +23,7 @@ import {
 import { assignSpeakers, setSpeaker, speakersOf } from '../domain/diarization/assign';
 import type { SpeakerTurn } from '../domain/diarization/types';
 import type { Segment, Task, Transcript } from '../domain/transcript/types';
+import { convertSegment, type Convert, type Script } from '../domain/transcript/script';
 
 export interface DocumentMeta {
   /** The history entry it is saved in (null: not saved, e.g. no storage). */
@@ -34,9 +35,11 @@ export interface DocumentMeta {
   language: string | null;
   duration: number;
   completedUntil: number;
+  /** The Chinese script it is read in (kept per transcript). */
+  script: Script;
 }
 
-const EMPTY_META: DocumentMeta = { entryId: null, sourceName: '', source: 'file', model: '', task: 'transcribe', language: null, duration: 0, completedUntil: 0 };
+const EMPTY_META: DocumentMeta = { entryId: null, sourceName: '', source: 'file', model: '', task: 'transcribe', language: null, duration: 0, completedUntil: 0, script: 'original' };
 
 export class TranscriptDocument {
   #segments = $state.raw<DocSegment[]>([]);
@@ -45,10 +48,36 @@ export class TranscriptDocument {
   /** Names people gave the speakers, by id (`S1` → `Dr. Lee`). */
   #names = $state.raw<Record<string, string>>({});
   /** Saves a person's edit (the history entry); set by whoever owns storage. */
-  onedit: ((entryId: string, segments: DocSegment[], speakers: Record<string, string>) => void) | null = null;
+  onedit: ((entryId: string, segments: DocSegment[], speakers: Record<string, string>, script: Script) => void) | null = null;
+  /**
+   * The text as the reader sees it: the model's (and the person's) segments in the chosen
+   * script. The stored segments stay as written, so "original" always gives the model's text
+   * back; each converted segment is cached by the stored one (segments are never mutated).
+   */
+  #convert = $state.raw<Convert | null>(null);
+  #cache = new WeakMap<DocSegment, DocSegment>();
+  #shown = $derived.by(() => {
+    const convert = this.#convert;
+    if (!convert) return this.#segments;
+    return this.#segments.map((s) => {
+      let c = this.#cache.get(s);
+      if (!c) this.#cache.set(s, (c = convertSegment(s, convert)));
+      return c;
+    });
+  });
 
   get segments(): readonly DocSegment[] {
     return this.#segments;
+  }
+
+  /** The segments in the script the reader chose: what the editor shows and the exports write. */
+  get shown(): readonly DocSegment[] {
+    return this.#shown;
+  }
+
+  /** Any text (the live utterance) in the chosen script. */
+  convertText(text: string): string {
+    return this.#convert ? this.#convert(text) : text;
   }
 
   get meta(): DocumentMeta {
@@ -65,7 +94,7 @@ export class TranscriptDocument {
 
   get transcript(): Transcript {
     const m = this.#meta;
-    return { segments: this.#segments, language: m.language, model: m.model, task: m.task, duration: m.duration, completedUntil: m.completedUntil, sourceName: m.sourceName, speakers: this.#names };
+    return { segments: this.#shown as DocSegment[], language: m.language, model: m.model, task: m.task, duration: m.duration, completedUntil: m.completedUntil, sourceName: m.sourceName, speakers: this.#names, script: m.script };
   }
 
   /** Speaker ids in the order they first speak (empty until speakers were found). */
@@ -79,7 +108,8 @@ export class TranscriptDocument {
 
   /** A new document (a job starts, an entry is opened): the edit history starts empty. */
   reset(meta: Partial<DocumentMeta>, segments: readonly Segment[] = [], speakers: Record<string, string> = {}) {
-    this.#meta = { ...EMPTY_META, ...meta };
+    // A new transcript is read in the script the last one was (the reader's choice), unless it says otherwise.
+    this.#meta = { ...EMPTY_META, script: this.#meta.script, ...meta };
     this.#segments = toDocSegments(segments);
     this.#names = speakers;
     this.#history = emptyHistory();
@@ -103,6 +133,31 @@ export class TranscriptDocument {
     if (segments.length) this.#segments = [...this.#segments, ...toDocSegments(segments, this.#segments)];
   }
 
+  /**
+   * Read in another script (a converter from `services/chinese-script`, null for the model's
+   * own text). Not an edit: nothing is rewritten, only saved with the transcript.
+   */
+  setScript(script: Script, convert: Convert | null) {
+    this.#cache = new WeakMap();
+    this.#convert = convert;
+    if (script !== this.#meta.script) {
+      this.#meta = { ...this.#meta, script };
+      this.#save();
+    }
+  }
+
+  /**
+   * An edit made on the text as shown: the operation runs on the shown segments (so an offset
+   * or a find string means what the person saw), and every segment it left alone goes back to
+   * its stored self — only the segments it changed are stored in the script they were shown in.
+   */
+  #onShown(op: (segments: DocSegment[]) => DocSegment[]): DocSegment[] {
+    const shown = this.#shown as DocSegment[];
+    if (shown === this.#segments) return op(shown);
+    const stored = new Map(shown.map((s, i) => [s, this.#segments[i]]));
+    return op(shown).map((s) => stored.get(s) ?? s);
+  }
+
   #apply(next: DocSegment[]) {
     if (next.length === this.#segments.length && next.every((s, i) => s === this.#segments[i])) return;
     this.#history = record(this.#history, this.#segments);
@@ -111,29 +166,28 @@ export class TranscriptDocument {
   }
 
   #save() {
-    if (this.#meta.entryId) this.onedit?.(this.#meta.entryId, this.#segments, this.#names);
+    if (this.#meta.entryId) this.onedit?.(this.#meta.entryId, this.#segments, this.#names, this.#meta.script);
   }
 
   editText(id: string, text: string) {
-    this.#apply(editText(this.#segments, id, text));
+    this.#apply(this.#onShown((segments) => editText(segments, id, text)));
   }
 
   split(id: string, offset: number) {
-    this.#apply(splitSegment(this.#segments, id, offset));
+    this.#apply(this.#onShown((segments) => splitSegment(segments, id, offset)));
   }
 
   mergeWithNext(id: string) {
-    this.#apply(mergeWithNext(this.#segments, id));
+    this.#apply(this.#onShown((segments) => mergeWithNext(segments, id)));
   }
 
   replaceAll(find: string, replacement: string, options?: FindOptions) {
-    this.#apply(replaceAll(this.#segments, find, replacement, options));
+    this.#apply(this.#onShown((segments) => replaceAll(segments, find, replacement, options)));
   }
 
   /** Accept (optionally with corrected text) a segment of the review queue. */
   review(id: string, text?: string) {
-    const edited = text === undefined ? this.#segments : editText(this.#segments, id, text);
-    this.#apply(markReviewed(edited, id));
+    this.#apply(this.#onShown((segments) => markReviewed(text === undefined ? segments : editText(segments, id, text), id)));
   }
 
   unreview(id: string) {
@@ -176,6 +230,6 @@ export class TranscriptDocument {
   }
 
   reviewQueue(threshold?: number): DocSegment[] {
-    return reviewQueue(this.#segments, threshold);
+    return reviewQueue(this.#shown as DocSegment[], threshold);
   }
 }

@@ -15,6 +15,9 @@ export interface JobStart {
   audio?: Blob;
   /** Continue this entry instead of starting a new one. */
   resumeId?: string;
+  script?: HistoryEntry['script'];
+  contentHash?: string;
+  settingsKey?: string;
 }
 
 export interface JobProgress {
@@ -76,6 +79,8 @@ export class History {
           state: 'running',
           hasAudio: false,
           options: job.options,
+          ...(job.script ? { script: job.script } : {}),
+          ...(job.contentHash ? { contentHash: job.contentHash, settingsKey: job.settingsKey } : {}),
         };
     try {
       await store.put(entry);
@@ -154,14 +159,14 @@ export class History {
   #edits: Promise<void> = Promise.resolve();
 
   /** A person edited the text: written at once (in order), so a reload right after keeps it. */
-  saveSegments(id: string, segments: Segment[], speakers?: Record<string, string>): Promise<void> {
+  saveSegments(id: string, segments: Segment[], speakers?: Record<string, string>, script?: HistoryEntry['script']): Promise<void> {
     const store = this.#store;
     if (!store) return Promise.resolve();
     this.#edits = this.#edits.then(async () => {
       const entry = await store.get(id);
       if (!entry) return;
       try {
-        await store.put({ ...entry, segments, ...(speakers ? { speakers } : {}), updatedAt: Date.now() });
+        await store.put({ ...entry, segments, ...(speakers ? { speakers } : {}), ...(script ? { script } : {}), updatedAt: Date.now() });
       } catch (err) {
         this.#report(err);
       }
@@ -171,6 +176,16 @@ export class History {
 
   get(id: string) {
     return this.#store?.get(id);
+  }
+
+  /** A complete transcript of the same file (content hash) made with the same settings, newest first. */
+  findRepeat(contentHash: string, settingsKey: string): HistoryEntry | undefined {
+    return this.entries.find((e) => e.state === 'complete' && e.contentHash === contentHash && e.settingsKey === settingsKey);
+  }
+
+  /** The store itself, for the batch queue (null without IndexedDB). */
+  get store() {
+    return this.#store;
   }
 
   audio(id: string) {

@@ -17,6 +17,9 @@ import { LiveSession } from './jobs/live.svelte';
 import { ModelSession } from './model.svelte';
 import { Playback } from './playback.svelte';
 import { SpeakerJob } from './jobs/speakers.svelte';
+import { BatchQueue } from './jobs/queue.svelte';
+import { loadConverter } from '../services/chinese-script';
+import type { Script } from '../domain/transcript/script';
 
 export type Status = 'idle' | 'loading' | 'transcribing' | 'recording' | 'done' | 'error';
 
@@ -28,6 +31,11 @@ export class Workspace {
   readonly file: FileJob;
   readonly live: LiveSession;
   readonly speakers: SpeakerJob;
+  readonly queue: BatchQueue;
+  /** The batch queue ran out of files (the page tells the user, e.g. a notification). */
+  onqueuefinished: ((done: number, failed: number) => void) | null = null;
+  /** The load request for a queue kept across a reload; set by the page (it knows the settings). */
+  queueRequest: (kept: LoadRequest | null) => LoadRequest = (kept) => kept!;
 
   #error = $state.raw<UiError | null>(null);
   /** The error ended what the user asked for (status "error"), rather than being a notice. */
@@ -36,10 +44,16 @@ export class Workspace {
   #audio = $state.raw<Blob | null>(null);
 
   constructor() {
-    this.file = new FileJob(this.model, this.document, this.history, { fail: (e) => this.fail(e), started: (f) => this.#setAudio(f) });
+    this.file = new FileJob(this.model, this.document, this.history, { started: (f) => this.#setAudio(f) });
     this.live = new LiveSession(this.model, this.document, this.history, { fail: (e) => this.fail(e), report: (e) => this.report(e), kept: (f) => this.#setAudio(f) });
     this.speakers = new SpeakerJob(this.model, this.document, (e) => this.report(e));
-    this.document.onedit = (id, segments, speakers) => void this.history.saveSegments(id, segments, speakers);
+    this.queue = new BatchQueue(this.file, this.history, {
+      request: (kept) => this.queueRequest(kept),
+      fatal: (e) => this.fail(e),
+      finished: (done, failed) => this.onqueuefinished?.(done, failed),
+      busy: () => this.live.active || this.speakers.running || this.file.running,
+    });
+    this.document.onedit = (id, segments, speakers, script) => void this.history.saveSegments(id, segments, speakers, script);
     this.model.onCrash(() => this.fail({ key: 'errWorkerCrashed' }));
   }
 
@@ -67,7 +81,16 @@ export class Workspace {
   }
 
   get busy() {
-    return this.model.loading || this.file.running || this.live.active || this.speakers.running;
+    return this.model.loading || this.file.running || this.live.active || this.speakers.running || this.queue.running;
+  }
+
+  /** Read this transcript (and the next ones) in another Chinese script; kept with the transcript. */
+  async setScript(script: Script) {
+    try {
+      this.document.setScript(script, await loadConverter(script));
+    } catch {
+      this.report({ key: 'errScriptLoad' });
+    }
   }
 
   /** Text is being written into the document by a job (the editor waits). */
@@ -102,10 +125,11 @@ export class Workspace {
     if (!out.ok && out.error) this.fail(out.error);
   }
 
-  transcribeFile(file: File, request: LoadRequest, options: FileJobOptions, resume?: Resume) {
-    if (this.busy) return Promise.resolve();
+  async transcribeFile(file: File, request: LoadRequest, options: FileJobOptions, resume?: Resume) {
+    if (this.busy) return;
     this.dismissError();
-    return this.file.run(file, request, options, resume);
+    const out = await this.file.run(file, request, options, resume);
+    if (out.error && !out.crashed) this.fail(out.error);
   }
 
   record(request: LoadRequest, options: LiveOptions, deviceId: string) {
@@ -121,7 +145,7 @@ export class Workspace {
    */
   async datasetZip(): Promise<{ blob: Blob; name: string; rows: number } | null> {
     const doc = this.document;
-    if (!datasetSegments(doc.segments).length) {
+    if (!datasetSegments(doc.shown).length) {
       this.report({ key: 'errDatasetEmpty' });
       return null;
     }
@@ -131,7 +155,7 @@ export class Workspace {
     }
     try {
       const audio = await this.model.client.prepareAudio(await decodeFile(this.#audio));
-      const { zip, rows } = buildDataset(audio, doc.segments, doc.meta.language, doc.meta.sourceName);
+      const { zip, rows } = buildDataset(audio, doc.shown, doc.meta.language, doc.meta.sourceName);
       return { blob: new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), name: `${baseName(doc.meta.sourceName)}-dataset.zip`, rows: rows.length };
     } catch (err) {
       this.report({ message: (err as Error).message });
@@ -166,10 +190,13 @@ export class Workspace {
         language: entry.language,
         duration: entry.duration,
         completedUntil: entry.state === 'complete' ? entry.duration : entry.completedUntil,
+        ...(entry.script ? { script: entry.script } : {}),
       },
       entry.segments,
       entry.speakers,
     );
+    // The document now says the entry's script: this only loads its converter (nothing is saved).
+    if (entry.script) void this.setScript(entry.script);
     this.#setAudio(null);
     const audio = entry.hasAudio ? await this.history.audio(entry.id) : undefined;
     if (audio && this.document.meta.entryId === entry.id) this.#setAudio(audio);

@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonExport } from '../../src/domain/transcript/formats';
-import { simplified } from '../fixtures/script';
+import { simplified, taiwan } from '../fixtures/script';
 import { alignWords, normalise, wer } from '../fixtures/wer';
 import { download, openApp, transcribe } from './app';
 import { BASELINE_DIST, browserBaseline } from './baseline';
@@ -200,6 +200,31 @@ describe.skipIf(!basePresent || !tools)('Mandarin and language identification on
     const baseCer = score((_, i) => baseline.get(files[i])!);
     console.log(`[accuracy] base q8 zh: app CER ${pct(appCer)} vs pipeline ${pct(baseCer)} (${zh.length} clips); e.g. ${zh.slice(0, 3).map((c) => appText.get(c.file)).join(' | ')}`);
     expect(appCer).toBeLessThanOrEqual(baseCer + 1e-9);
+  });
+
+  it('简/繁: a real Mandarin transcript as the model wrote it, in Simplified and in Taiwan Traditional, on screen and exported', async () => {
+    const clip = zh[0];
+    const name = clip.file.split('/').pop()!;
+    await page.click(`[data-testid=history-item]:has([data-testid=history-open]:text-is("${name}")) [data-testid=history-open]`);
+    const shown = async () => (await page.$$eval('[data-testid=segment-text]', (els) => els.map((e) => e.textContent?.trim() ?? '').join(''))).replace(/\s+/g, '');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=segment-text]').length > 0);
+    await page.selectOption('[data-testid=script-select]', 'original');
+    await expect.poll(shown).not.toBe('');
+    const original = await shown();
+    await page.selectOption('[data-testid=script-select]', 'zh-Hans');
+    await expect.poll(shown).toBe(simplified(original));
+    const hans = await shown();
+    await page.selectOption('[data-testid=script-select]', 'zh-Hant-TW');
+    await expect.poll(shown).toBe(taiwan(original));
+    const tw = await shown();
+    console.log(`[accuracy] 简/繁 on ${name}: model ${original} | zh-Hans ${hans} | zh-Hant-TW ${tw}`);
+    // Both ways: the two scripts differ on this clip, and each converts back to the other.
+    expect(hans).not.toBe(tw);
+    expect(simplified(tw)).toBe(hans);
+    const txt = await download(page, 'export-txt');
+    expect(txt.name).toBe(name.replace(/\.wav$/, '.zh-Hant-TW.txt'));
+    expect(txt.text.replace(/\s+/g, '')).toBe(tw);
+    await page.selectOption('[data-testid=script-select]', 'zh-Hans');
   });
 
   it('identifies English and Mandarin on every clip', () => {

@@ -125,7 +125,7 @@ describe.skipIf(!present || !haveChromium())('speakers (whisper-tiny.en, WASM)',
     const txt = await download(page, 'export-txt');
     expect(txt.text.trim().split('\n').map((l) => l.split(':')[0])).toEqual(segs.map((s) => name(s.speaker)));
     const md = await download(page, 'export-md');
-    expect(md.name).toBe('two-speakers.md');
+    expect(md.name).toBe('two-speakers.en.md');
     expect(md.text).toContain('**Dr. Lee**');
     expect(md.text).toContain('**Speaker 2**');
     const srt = await download(page, 'export-srt');
@@ -138,7 +138,7 @@ describe.skipIf(!present || !haveChromium())('speakers (whisper-tiny.en, WASM)',
     expect(json.segments.map((s) => s.speaker)).toEqual(segs.map((s) => name(s.speaker)));
     expect(json.segments.every((s) => s.words?.every((w) => w.speaker === s.speaker))).toBe(true);
     const rttm = await download(page, 'export-rttm');
-    expect(rttm.name).toBe('two-speakers.rttm');
+    expect(rttm.name).toBe('two-speakers.en.rttm');
     const parsed = parseRttm(rttm.text).get('two-speakers')!;
     // One line per turn: consecutive segments of one speaker are one turn.
     const turns = segs.filter((s, i) => i === 0 || segs[i - 1].speaker !== s.speaker).length;

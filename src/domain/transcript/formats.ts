@@ -120,6 +120,8 @@ export interface JsonExport {
   duration: number;
   completed: boolean;
   source: string;
+  /** The Chinese script the text was converted to (absent: as the model wrote it). */
+  script?: string;
   /** Speakers by id with their names (when speakers were found). */
   speakers?: Record<string, string>;
   segments: (Omit<Segment, 'words'> & { words?: (Word & { speaker?: string })[] })[];
@@ -135,6 +137,7 @@ export function toJson(t: Transcript, names: SpeakerNames = speakerNames(t.speak
     duration: round3(t.duration),
     completed: t.completedUntil >= t.duration,
     source: t.sourceName,
+    ...(t.script && t.script !== 'original' ? { script: t.script } : {}),
     ...(ids.length ? { speakers: Object.fromEntries(ids.map((id) => [id, names(id)])) } : {}),
     segments: printable(t.segments).map((s) => {
       const speaker = s.speaker ? names(s.speaker) : undefined;
@@ -178,4 +181,74 @@ export function parseCues(text: string): Segment[] {
     });
   }
   return out;
+}
+
+/**
+ * A spreadsheet program runs a cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage
+ * return before one) as a formula: a transcript line like "=HYPERLINK(…)" or "-2+3" would be
+ * executed. OWASP's remedy: a leading apostrophe, which spreadsheets show as text and hide.
+ */
+function neutralise(cell: string): string {
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+}
+
+const SEPARATED_HEADER = ['start', 'end', 'speaker', 'text'];
+
+function rows(segments: readonly Segment[], names: SpeakerNames): string[][] {
+  return printable(segments).map((s) => [s.start.toFixed(3), Math.max(s.end, s.start).toFixed(3), s.speaker ? neutralise(names(s.speaker)) : '', neutralise(s.text.trim())]);
+}
+
+/** CSV (RFC 4180): start and end in seconds, speaker name, text; UTF-8 with a BOM so Excel reads Chinese. */
+export function toCsv(segments: readonly Segment[], names: SpeakerNames = defaultSpeakerName): string {
+  const quote = (cell: string) => (/[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell);
+  return '\ufeff' + [SEPARATED_HEADER, ...rows(segments, names)].map((r) => r.map(quote).join(',')).join('\r\n') + '\r\n';
+}
+
+/** TSV: the same columns; TSV has no quoting, so tabs and line breaks inside text become spaces. */
+export function toTsv(segments: readonly Segment[], names: SpeakerNames = defaultSpeakerName): string {
+  const clean = (cell: string) => cell.replace(/[\t\r\n]+/g, ' ');
+  return [SEPARATED_HEADER, ...rows(segments, names)].map((r) => r.map(clean).join('\t')).join('\n') + '\n';
+}
+
+/**
+ * Read a CSV export back (RFC 4180 quoting; the formula guard removed): one record per row,
+ * keyed by the header. Used by tests and by anyone re-importing an export.
+ */
+export function parseCsv(text: string): Record<string, string>[] {
+  const records: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  const src = text.replace(/^\ufeff/, '');
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (quoted) {
+      if (c === '"' && src[i + 1] === '"') (cell += '"'), i++;
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') row.push(cell), (cell = '');
+    else if (c === '\n' || (c === '\r' && src[i + 1] === '\n')) {
+      if (c === '\r') i++;
+      row.push(cell);
+      records.push(row);
+      row = [];
+      cell = '';
+    } else cell += c;
+  }
+  if (cell !== '' || row.length) records.push([...row, cell]);
+  const [header = [], ...body] = records;
+  const unguard = (v: string) => (/^'[=+\-@\t\r]/.test(v) ? v.slice(1) : v);
+  return body.map((r) => Object.fromEntries(header.map((h, i) => [h, unguard(r[i] ?? '')])));
+}
+
+/**
+ * One name for every export: `<file name>.<language>.<ext>` (`interview.zh-Hant-TW.srt`). The
+ * language is the text's: a translation's is English, a converted Chinese text's is its script,
+ * an unknown one `und` (BCP 47's "undetermined").
+ */
+export function exportName(sourceName: string, language: string | null, ext: string): string {
+  const dot = sourceName.lastIndexOf('.');
+  const base = (dot > 0 ? sourceName.slice(0, dot) : sourceName).trim() || 'transcript';
+  return `${base}.${language || 'und'}.${ext}`;
 }

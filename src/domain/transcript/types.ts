@@ -1,3 +1,4 @@
+import type { Script } from './script';
 /** A word with its time (seconds from the start of the audio) and how sure the model was of it (0–1). */
 export interface Word {
   word: string;
@@ -50,4 +51,6 @@ export interface Transcript {
   sourceName: string;
   /** Names people gave the speakers, by id (`S1` → `Dr. Lee`); unnamed ones are "Speaker n". */
   speakers?: Record<string, string>;
+  /** The Chinese script the text was converted to for reading (absent or `original`: as the model wrote it). */
+  script?: Script;
 }

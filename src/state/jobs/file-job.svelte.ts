@@ -20,6 +20,20 @@ export interface FileJobOptions {
   context?: boolean;
   fallback?: boolean;
   preferredLanguages?: string[];
+  /** Kept with the history entry, so the same file with the same settings is recognised later. */
+  contentHash?: string;
+  settingsKey?: string;
+}
+
+/** How a job ended. `fatal`: nothing could run (the model did not load) — a queue stops. */
+export interface JobOutcome {
+  status: 'done' | 'cancelled' | 'failed' | 'skipped';
+  error?: UiError;
+  fatal?: boolean;
+  /** The worker crashed (the workspace already says so). */
+  crashed?: boolean;
+  entryId?: string | null;
+  duration?: number;
 }
 
 /** Continue a history entry: its settled text is kept, only the audio after `from` is transcribed. */
@@ -45,14 +59,12 @@ export class FileJob {
   readonly #model: ModelSession;
   readonly #document: TranscriptDocument;
   readonly #history: History;
-  readonly #fail: (error: UiError) => void;
   readonly #started: (file: File) => void;
 
-  constructor(model: ModelSession, document: TranscriptDocument, history: History, hooks: { fail: (error: UiError) => void; started: (file: File) => void }) {
+  constructor(model: ModelSession, document: TranscriptDocument, history: History, hooks: { started: (file: File) => void }) {
     this.#model = model;
     this.#document = document;
     this.#history = history;
-    this.#fail = hooks.fail;
     this.#started = hooks.started;
     model.onCrash(() => {
       if (this.running) this.#end('failed');
@@ -106,13 +118,11 @@ export class FileJob {
     this.#now = performance.now();
   }
 
-  async run(file: File, request: LoadRequest, options: FileJobOptions, resume?: Resume): Promise<void> {
-    if (this.running) return;
+  /** `onentry` hears the history entry's id as soon as it exists (a queue keeps it to resume). */
+  async run(file: File, request: LoadRequest, options: FileJobOptions, resume?: Resume, onentry?: (id: string | null) => void): Promise<JobOutcome> {
+    if (this.running) return { status: 'skipped' };
     const loaded = await this.#model.load(request);
-    if (!loaded.ok) {
-      if (loaded.error) this.#fail(loaded.error);
-      return;
-    }
+    if (!loaded.ok) return { status: 'failed', error: loaded.error ?? undefined, fatal: true };
     this.#status = 'decoding';
     let audio: Float32Array;
     try {
@@ -121,11 +131,10 @@ export class FileJob {
       this.#end('failed');
       if (err instanceof AudioDecodeError) {
         const key = err.kind === 'empty' ? 'errEmpty' : err.kind === 'too-long' ? 'errTooLong' : 'errBadAudio';
-        this.#fail({ key, params: { name: file.name, minutes: err.minutes } });
-      } else if ((err as Error).name !== 'WorkerCrashed') {
-        this.#fail({ key: 'errBadAudio', params: { name: file.name } });
+        return { status: 'failed', error: { key, params: { name: file.name, minutes: err.minutes } } };
       }
-      return;
+      if ((err as Error).name === 'WorkerCrashed') return { status: 'failed', error: { key: 'errWorkerCrashed' }, crashed: true };
+      return { status: 'failed', error: { key: 'errBadAudio', params: { name: file.name } } };
     }
 
     // The new file decoded: only now replace the previous transcript.
@@ -158,8 +167,12 @@ export class FileJob {
       options: { language: options.language, prompt: options.prompt },
       audio: file,
       resumeId: resume?.id,
+      script: doc.meta.script,
+      contentHash: options.contentHash,
+      settingsKey: options.settingsKey,
     });
     doc.updateMeta({ entryId });
+    onentry?.(entryId);
     const keptDoc = doc.segments;
     try {
       // Updates come through their own port: one may land after the result. It must not undo it.
@@ -189,7 +202,7 @@ export class FileJob {
         },
       );
       finished = true;
-      if (jobId !== this.#jobId) return;
+      if (jobId !== this.#jobId) return { status: 'cancelled', entryId, duration };
       doc.setFromJob([...keptDoc, ...shift(result.segments)]);
       this.#partial = '';
       if (result.languageGuesses) this.#guesses = result.languageGuesses;
@@ -200,10 +213,12 @@ export class FileJob {
       this.#end('done');
       // The audio stays with the entry: the editor plays it, the dataset export cuts it.
       await this.#history.finish(entryId, { segments: [...doc.segments], completedUntil: this.#processed, language: result.language }, result.cancelled ? 'cancelled' : 'complete', { keepAudio: true });
+      return { status: result.cancelled ? 'cancelled' : 'done', entryId, duration };
     } catch (err) {
       this.#end('failed');
-      if ((err as Error).name !== 'WorkerCrashed') this.#fail({ message: (err as Error).message });
       // The entry stays "running" until the next start marks it interrupted: resumable.
+      if ((err as Error).name === 'WorkerCrashed') return { status: 'failed', error: { key: 'errWorkerCrashed' }, crashed: true, entryId, duration };
+      return { status: 'failed', error: { message: (err as Error).message }, entryId, duration };
     }
   }
 
