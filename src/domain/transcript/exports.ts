@@ -25,7 +25,7 @@ export function isExportFormat(value: unknown): value is ExportFormat {
   return EXPORT_FORMATS.some((f) => f.id === value);
 }
 
-export function hasSpeakers(t: Transcript): boolean {
+function hasSpeakers(t: Transcript): boolean {
   return t.segments.some((s) => s.speaker);
 }
 

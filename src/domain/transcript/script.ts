@@ -60,8 +60,3 @@ function convertWords(words: Word[], convert: Convert): Word[] {
 export function convertTranscript(t: Transcript, convert: Convert | null): Transcript {
   return convert ? { ...t, segments: t.segments.map((s) => convertSegment(s, convert)) } : t;
 }
-
-/** The language tag of converted text (for file names and `lang` attributes); null if unchanged. */
-export function scriptTag(script: Script): string | null {
-  return script === 'original' ? null : script;
-}

@@ -86,9 +86,6 @@ export class BatchQueue {
   get running() {
     return this.#runningId !== null;
   }
-  get runningId() {
-    return this.#runningId;
-  }
   get storageFull() {
     return this.#storageFull;
   }
@@ -143,10 +140,10 @@ export class BatchQueue {
     }
   }
 
-  #update(id: string, patch: Partial<QueueItem>, persist = true) {
+  #update(id: string, patch: Partial<QueueItem>) {
     let changed: QueueItem | undefined;
     this.#items = this.#items.map((i) => (i.id === id ? (changed = { ...i, ...patch }) : i));
-    if (changed && persist && changed.kept) void this.#keep(changed);
+    if (changed?.kept) void this.#keep(changed);
   }
 
   /** Read the queue back after a reload; a queue that was running goes on by itself. */
@@ -299,11 +296,6 @@ export class BatchQueue {
     } finally {
       this.#draining = false;
     }
-  }
-
-  /** The queue waits while another job has the model; the page calls this when it is free. */
-  poke() {
-    if (this.#active && !this.#paused) void this.#drain();
   }
 
   async #run(item: QueueItem, job: QueueJob) {
