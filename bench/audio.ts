@@ -4,7 +4,7 @@
  *  - 10min.wav: ten minutes in which about a quarter is silence between utterances.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -53,10 +53,7 @@ function speechParts(): string[] {
   return [...real, ...synth];
 }
 
-/** Utterances with pauses until `totalSeconds`, pauses taking `silenceShare` of it; trimmed exactly. */
-function build(name: string, totalSeconds: number, silenceShare: number): string {
-  const out = join(BENCH_AUDIO, name);
-  if (existsSync(out)) return out;
+function choose(totalSeconds: number, silenceShare: number): { chosen: string[]; speech: number } {
   const parts = speechParts();
   const speechTarget = totalSeconds * (1 - silenceShare);
   const chosen: string[] = [];
@@ -66,6 +63,27 @@ function build(name: string, totalSeconds: number, silenceShare: number): string
     chosen.push(p);
     speech += seconds(p);
   }
+  return { chosen, speech };
+}
+
+/** What is said in a bench file: the clips' reference transcripts and the espeak sentences, in order. */
+export function benchReference(totalSeconds: number, silenceShare: number): string {
+  const tsv = readFileSync(join(SHARED, 'audio/transcripts.tsv'), 'utf8').trim().split('\n').slice(1).map((r) => r.split('\t'));
+  const refs = new Map(tsv.map(([file, , , text]) => [`real-${file.split('/').pop()}`, text]));
+  return choose(totalSeconds, silenceShare)
+    .chosen.map((p) => {
+      const name = p.split('/').pop()!;
+      const m = /^espeak-(\d+)\.wav$/.exec(name);
+      return m ? SENTENCES[Number(m[1])] : (refs.get(name) ?? '');
+    })
+    .join(' ');
+}
+
+/** Utterances with pauses until `totalSeconds`, pauses taking `silenceShare` of it; trimmed exactly. */
+function build(name: string, totalSeconds: number, silenceShare: number): string {
+  const out = join(BENCH_AUDIO, name);
+  if (existsSync(out)) return out;
+  const { chosen, speech } = choose(totalSeconds, silenceShare);
   const pause = (totalSeconds - speech) / chosen.length;
   // Vary pauses ±50 % around the mean (fixed pattern), never below 0.3 s.
   const pattern = [0.5, 1.5, 1.0, 0.7, 1.3];
