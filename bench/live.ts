@@ -12,10 +12,12 @@
 import type { Browser } from 'playwright-core';
 import { Resampler } from '../src/domain/audio/resample';
 import type { LiveStats } from '../workers/asr/protocol';
+import { openApp, pressRecord } from '../tests/e2e/app';
 import { launch } from '../tests/e2e/browser';
 import type { TestServer } from '../tests/e2e/server';
 
 export interface LiveFigures {
+  mode: 'live';
   model: string;
   device: string;
   session_s: number;
@@ -27,6 +29,10 @@ export interface LiveFigures {
   finals_from_passes: number;
   final_decodes: number;
   cancelled_passes: number;
+  /** Tokens of earlier passes offered as drafts, the share the model kept, and decoder passes run. */
+  draft_tokens: number;
+  draft_accepted_share: number;
+  decoder_steps: number;
   capture_cpu_percent: number;
   resampler_cpu_percent: number;
   vad_cpu_percent: number;
@@ -35,6 +41,9 @@ export interface LiveFigures {
   rss_slope_mb_per_min: number;
   /** Renderer RSS once a minute through the session (MB). */
   rss_per_minute_mb: number[];
+  /** The page's main thread while recording (PerformanceObserver `longtask`: tasks over 50 ms). */
+  longest_main_thread_task_ms: number;
+  main_thread_tasks_over_50ms: number;
 }
 
 const quantile = (xs: number[], q: number) => {
@@ -57,21 +66,27 @@ function resamplerShare(): number {
   return quantile(shares, 0.5);
 }
 
-export async function liveBenchmark(server: TestServer, file: string, modelId: string, rssMb: () => number, seconds: number): Promise<LiveFigures> {
+export async function liveBenchmark(server: TestServer, file: string, modelId: string, rssMb: () => number, seconds: number, query = ''): Promise<LiveFigures> {
   const browser: Browser = await launch({ fakeMicWav: file });
   try {
     const page = await browser.newPage({ serviceWorkers: 'block' }); // as in the file scenarios
-    await page.goto(`${server.url}/?models=${encodeURIComponent(`${server.url}/models`)}&model=${modelId}&threads=2`);
-    await page.selectOption('[data-testid=device-select]', 'wasm');
-    await page.selectOption('[data-testid=dtype-select]', 'q8');
-    await page.selectOption('[data-testid=language-select]', 'en');
+    await page.addInitScript(() => {
+      const w = window as unknown as { __longTasks: number[] };
+      w.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    await openApp(page, server, modelId, 'wasm', 'q8', `threads=2${query}`);
+    await page.selectOption('[data-testid=language-select]', 'en').catch(() => {}); // English-only models have it fixed
     await page.click('[data-testid=load-model]');
     await page.waitForFunction(() => /Ready/.test(document.querySelector('[data-testid=status]')?.textContent ?? ''), null, { timeout: 600_000 });
-    await page.click('[data-testid=record]');
+    await pressRecord(page);
     await page.waitForSelector('[data-testid=live-panel][data-live=recording]', { timeout: 60_000 });
     const clock = async () => Number(await page.getAttribute('[data-testid=live-elapsed]', 'data-seconds'));
     while ((await clock()) < 5) await page.waitForTimeout(200);
     const rssStart = rssMb();
+    await page.evaluate(() => ((window as unknown as { __longTasks: number[] }).__longTasks = []));
     const clockStart = await clock();
     const perMinute: number[] = [Math.round(rssStart)];
     let nextSample = clockStart + 60;
@@ -84,6 +99,7 @@ export async function liveBenchmark(server: TestServer, file: string, modelId: s
     }
     const rssEnd = rssMb();
     const clockEnd = await clock();
+    const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
     await page.click('[data-testid=stop]');
     await page.waitForSelector('[data-testid=recording-kept]', { timeout: 120_000 });
     const stats = JSON.parse((await page.getAttribute('[data-testid=status]', 'data-live-stats')) ?? 'null') as LiveStats | null;
@@ -92,6 +108,7 @@ export async function liveBenchmark(server: TestServer, file: string, modelId: s
     const resampler = resamplerShare();
     const vad = stats.vadSeconds / session;
     return {
+      mode: 'live',
       model: modelId,
       device: 'wasm-2t',
       session_s: Math.round(session * 10) / 10,
@@ -103,6 +120,9 @@ export async function liveBenchmark(server: TestServer, file: string, modelId: s
       finals_from_passes: stats.finalsFromPasses,
       final_decodes: stats.finalPasses,
       cancelled_passes: stats.cancelledPasses,
+      draft_tokens: stats.draftTokens ?? 0,
+      draft_accepted_share: stats.draftTokens ? Math.round((1000 * stats.draftAccepted) / stats.draftTokens) / 1000 : 0,
+      decoder_steps: stats.decoderSteps ?? 0,
       capture_cpu_percent: Math.round((resampler + vad) * 1000) / 10,
       resampler_cpu_percent: Math.round(resampler * 1000) / 10,
       vad_cpu_percent: Math.round(vad * 1000) / 10,
@@ -110,6 +130,8 @@ export async function liveBenchmark(server: TestServer, file: string, modelId: s
       rss_end_mb: Math.round(rssEnd),
       rss_slope_mb_per_min: Math.round(((rssEnd - rssStart) / ((clockEnd - clockStart) / 60)) * 10) / 10,
       rss_per_minute_mb: perMinute,
+      longest_main_thread_task_ms: Math.round(Math.max(0, ...longTasks)),
+      main_thread_tasks_over_50ms: longTasks.filter((d) => d > 50).length,
     };
   } finally {
     await browser.close();

@@ -16,6 +16,8 @@ import { BASE_MODEL, TINY_EN_MODEL } from '../tests/e2e/fixtures';
 import { startServer } from '../tests/e2e/server';
 import { wer } from '../tests/fixtures/wer';
 import { BENCH_AUDIO, benchAudio, benchReference } from './audio';
+import type { JobStats } from '../workers/asr/protocol';
+import { upsertLatest } from './latest';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const which = (process.argv[2] ?? '60s') as '60s' | '10min';
@@ -44,17 +46,23 @@ const browser = await launch();
 const rows: Record<string, unknown>[] = [];
 for (const m of models) {
   for (const threads of threadsList) {
-    const page = await browser.newPage();
-    await openApp(page, server, m.id, 'wasm', 'q8', `threads=${threads}`);
-    await page.selectOption('[data-testid=language-select]', 'en').catch(() => {});
-    // Warm: the first run loads the model; the second is timed.
-    await transcribe(page, audio, 1_800_000);
-    const t0 = Date.now();
-    const r = await transcribe(page, audio, 1_800_000);
-    const wall = (Date.now() - t0) / 1000;
-    const stats = JSON.parse((await page.getAttribute('[data-testid=status]', 'data-stats'))!);
-    const appText = r.segments.map((s) => s.text).join(' ');
-    await page.close();
+    const app = async (query: string) => {
+      const page = await browser.newPage();
+      await openApp(page, server, m.id, 'wasm', 'q8', query);
+      await page.selectOption('[data-testid=language-select]', 'en').catch(() => {});
+      // Warm: the first run loads the model; the second is timed.
+      await transcribe(page, audio, 1_800_000);
+      const t0 = Date.now();
+      const r = await transcribe(page, audio, 1_800_000);
+      const wall = (Date.now() - t0) / 1000;
+      const stats = JSON.parse((await page.getAttribute('[data-testid=status]', 'data-stats'))!) as JobStats;
+      await page.close();
+      return { wall, stats, text: r.segments.map((s) => s.text).join(' ') };
+    };
+    // The same app with every step on transformers.js's merged decoder: what the step model gains, side by side.
+    const merged = process.env.NO_MERGED ? null : await app(`threads=${threads}&decoder=merged`);
+    const { wall, stats, text: appText } = await app(`threads=${threads}`);
+    console.log(`app ${wall} s (worker ${stats.seconds.toFixed(2)} s)${merged ? `, merged decoder ${merged.wall} s (worker ${merged.stats.seconds.toFixed(2)} s)` : ""}`);
 
     const base = await browser.newPage();
     await base.goto(`${server.url}/baseline/index.html`);
@@ -78,10 +86,18 @@ for (const m of models) {
       fw_ratio: fw ? +((wall / seconds) / fw.rtf).toFixed(2) : null,
       windows: stats.windows,
       tokens_per_window: +(stats.tokens / Math.max(1, stats.windows)).toFixed(1),
-      decoder_ms_per_token: +((1000 * stats.decoderSeconds) / Math.max(1, stats.decoderRuns)).toFixed(1),
+      // All decoder time (first steps with the prompt, cached steps, fallbacks, alignment passes) per token kept.
+      decoder_ms_per_token: +((1000 * stats.decoderSeconds) / Math.max(1, stats.tokens)).toFixed(1),
+      decoder_ms_per_run: +((1000 * stats.decoderSeconds) / Math.max(1, stats.decoderRuns)).toFixed(1),
+      step_ms: stats.stepRuns ? +((1000 * stats.stepSeconds) / stats.stepRuns).toFixed(1) : null,
       encoder_ms_per_window: +((1000 * stats.encoderSeconds) / Math.max(1, stats.encoderRuns)).toFixed(0),
       outside_ort_share: +(1 - stats.sessionSeconds / stats.seconds).toFixed(3),
       decoder_runs: stats.decoderRuns,
+      merged_rtf: merged ? +(merged.wall / seconds).toFixed(4) : null,
+      merged_decoder_ms_per_token: merged ? +((1000 * merged.stats.decoderSeconds) / Math.max(1, merged.stats.tokens)).toFixed(1) : null,
+      merged_decoder_ms_per_run: merged ? +((1000 * merged.stats.decoderSeconds) / Math.max(1, merged.stats.decoderRuns)).toFixed(1) : null,
+      merged_wer: merged ? +wer([{ reference, hypothesis: merged.text }]).toFixed(4) : null,
+      same_text_as_merged: merged ? merged.text === appText : null,
       wer: +wer([{ reference, hypothesis: appText }]).toFixed(4),
       pipeline_wer: +wer([{ reference, hypothesis: b.text }]).toFixed(4),
       fw_wer: fw ? +wer([{ reference, hypothesis: fw.text }]).toFixed(4) : null,
@@ -94,3 +110,4 @@ await browser.close();
 await server.close();
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 writeFileSync(join(ROOT, `bench/results/real-speech-${which}${only ? `-${only.join('+')}` : ''}.json`), JSON.stringify({ date: new Date().toISOString(), cpus: 2, rows }, null, 2) + '\n');
+upsertLatest(rows, `bench/real-speech.ts ${which}`);

@@ -5,7 +5,7 @@
  * whole run under 15 minutes on a 2-core machine.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -14,6 +14,7 @@ import { launch } from '../tests/e2e/browser';
 import { startServer, type TestServer } from '../tests/e2e/server';
 import { BENCH_AUDIO, benchAudio } from './audio';
 import { liveBenchmark, type LiveFigures } from './live';
+import { rendererRssMb } from './rss';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SHARED = resolve(ROOT, '../shared');
@@ -60,27 +61,6 @@ interface PageFigures {
   longestTaskMs: number;
   tasksOver50: number;
   peakMemoryMb: number;
-}
-
-/**
- * Peak memory of the page = peak resident memory of Chromium's renderer processes while it runs
- * (each page here has its own renderer; its workers and wasm memories live in it). Sampled from
- * /proc every 200 ms. performance.measureUserAgentSpecificMemory() was tried first: with ORT's
- * pthread workers busy it took ~55 s per call, so its samples were too sparse to find a peak.
- */
-function rendererRssMb(): number {
-  let max = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('chromium') || !cmd.includes('--type=renderer')) continue;
-      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (rss) max = Math.max(max, Number(rss[1]) / 1024);
-    } catch {
-      /* process ended */
-    }
-  }
-  return max;
 }
 
 let memoryTimer: ReturnType<typeof setInterval> | null = null;
