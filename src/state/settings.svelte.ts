@@ -64,6 +64,8 @@ export class Settings {
   folder = $state.raw<{ name: string; files: Record<string, File> } | null>(null);
   /** From the URL only (`?fallback=0`): no temperature fallback, for benchmarks and tests on random-weight models. */
   fallback = true;
+  /** From the URL only (`?decoder=merged`): no cached-step model, for the benchmark's side-by-side figures. */
+  mergedDecoder = false;
 
   constructor(search: string, storage: Storage | null) {
     let saved: Partial<Stored> = {};
@@ -88,6 +90,7 @@ export class Settings {
     const threads = Number(params.get('threads'));
     this.threads = Number.isInteger(threads) && threads > 0 ? threads : undefined;
     this.fallback = params.get('fallback') !== '0';
+    this.mergedDecoder = params.get('decoder') === 'merged';
   }
 
   get source(): ModelSource {

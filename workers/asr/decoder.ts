@@ -6,8 +6,9 @@
  * and does not expose the first step's logits at `<|startoftranscript|>` (the no-speech
  * probability). OpenAI's safeguards (temperature fallback on average log-probability, the
  * no-speech gate) and the "Best" accuracy setting need all three. transformers.js stays the
- * loader, the tokenizer and the session runner (`model.forward`, `getPastKeyValues`); the rules
- * are the pure functions of src/domain/transcript/decoding.ts.
+ * loader, the tokenizer and the first step's runner (`model.forward`, `getPastKeyValues`); the
+ * steps after it run the cached step cut out of the same decoder (decoder-graph.ts) where the
+ * loader made one. The rules are the pure functions of src/domain/transcript/decoding.ts.
  */
 import { Tensor, type WhisperForConditionalGeneration } from '@huggingface/transformers';
 import {
@@ -22,6 +23,7 @@ import {
   type SpecialTokens,
 } from '../../src/domain/transcript/decoding';
 import { findRepetitionLoop } from '../../src/domain/transcript/repetition';
+import type { CachedStep } from './engine';
 
 export interface WindowDecodeRequest {
   /** The encoder's output for this window, batch 1. */
@@ -41,6 +43,8 @@ export interface WindowDecodeRequest {
   onStep?: (tokens: readonly number[]) => void;
   /** Runs before each decoder step: lets a cancel or queued messages in. */
   beforeStep?: () => Promise<void>;
+  /** The cached step on its own (decoder-graph.ts): steps after the first run it instead of the merged decoder. */
+  step?: CachedStep | null;
 }
 
 export interface WindowDecodeResult {
@@ -103,6 +107,102 @@ function logitsRow(logits: Tensor, batch: number, position: number): Float32Arra
   return (logits.data as Float32Array).slice(start, start + vocab);
 }
 
+/** `[batch, heads, frames, dim]` → `[batch, heads, dim, frames]`, once per window: the step model's cross-attention keys. */
+function transposeKey(t: Tensor): Tensor {
+  const [b, h, frames, dim] = t.dims;
+  const src = t.data as Float32Array;
+  const dst = new Float32Array(src.length);
+  for (let m = 0; m < b * h; m++) {
+    const base = m * frames * dim;
+    for (let f = 0; f < frames; f++) {
+      const row = base + f * dim;
+      for (let d = 0; d < dim; d++) dst[base + d * frames + f] = src[row + d];
+    }
+  }
+  return new Tensor('float32', dst, [b, h, dim, frames]);
+}
+
+const ENCODER_KEY = /^past_key_values\.\d+\.encoder\.key$/;
+
+/** The cache as the step model takes it (keys transposed where it wants them so). */
+function forStep(pkv: Pkv, step: CachedStep): Pkv {
+  if (!step.keysTransposed) return pkv;
+  const out: Pkv = {};
+  for (const [name, t] of Object.entries(pkv)) out[name] = ENCODER_KEY.test(name) ? transposeKey(t) : t;
+  return out;
+}
+
+/**
+ * A window's cross-attention keys and values (batch 1, as the step model takes them), kept with
+ * its encoder output: computing them is most of a first step (a 1 500 × d projection per layer;
+ * base: ~390 ms against ~70 ms with them given), so fallback decodes at higher temperatures and
+ * the word-timing pass reuse them. Gone with the encoder output.
+ */
+const crossCache = new WeakMap<Tensor, Pkv>();
+
+/** An empty self-attention cache (past length 0) shaped after the cross-attention values. */
+function emptySelf(cross: Pkv): Pkv {
+  const out: Pkv = {};
+  for (const [name, t] of Object.entries(cross)) {
+    if (!name.endsWith('.encoder.value')) continue;
+    const [, heads, , dim] = t.dims;
+    for (const kind of ['key', 'value']) out[name.replace('.encoder.value', `.decoder.${kind}`)] = new Tensor('float32', new Float32Array(0), [1, heads, 0, dim]);
+  }
+  return out;
+}
+
+const ortOf = (t: Tensor) => (t as unknown as { ort_tensor: unknown }).ort_tensor;
+
+/**
+ * Tokens through the step model: one row per batch item (one token each when stepping, the whole
+ * prefix from an empty self cache). Only the logits, the self-attention presents and (when asked)
+ * the cross-attention weights come back; the encoder side stays as it is in the cache.
+ */
+async function runStep(step: CachedStep, ids: readonly (readonly number[])[], pkv: Pkv, crossAttentions = false): Promise<{ logits: Tensor; pkv: Pkv; out: Outputs }> {
+  const feeds: Record<string, unknown> = { input_ids: ortOf(int64(ids)) };
+  for (const [name, t] of Object.entries(pkv)) feeds[name] = ortOf(t);
+  const fetches = step.session.outputNames.filter((n: string) => n === 'logits' || n.startsWith('present.') || (crossAttentions && n.startsWith('cross_attentions.')));
+  const res = (await step.session.run(feeds as never, fetches)) as Record<string, unknown>;
+  const out: Outputs = {};
+  for (const name of fetches) out[name] = new Tensor(res[name] as never);
+  const next: Pkv = { ...pkv };
+  for (const name of fetches) if (name.startsWith('present.')) next[name.replace('present.', 'past_key_values.')] = out[name];
+  return { logits: out.logits, pkv: next, out };
+}
+
+/**
+ * Keep the cross-attention cache a merged-decoder pass over this encoder output computed
+ * (language detection's). Returns the output tensors now held by the cache: not to be disposed.
+ */
+export function rememberCross(encoderOutputs: Tensor, out: Outputs, step: CachedStep | null | undefined): Set<Tensor> {
+  if (!step || crossCache.has(encoderOutputs)) return new Set();
+  const pkv: Pkv = {};
+  for (const [name, t] of Object.entries(out)) if (/^present\.\d+\.encoder\./.test(name) && t.location !== 'gpu-buffer') pkv[name.replace('present.', 'past_key_values.')] = t;
+  if (!Object.keys(pkv).length) return new Set();
+  const cache = forStep(pkv, step);
+  crossCache.set(encoderOutputs, cache);
+  return new Set(Object.values(cache));
+}
+
+/** The encoder entries of a batch-1 cache. */
+function crossEntries(pkv: Pkv): Pkv {
+  return Object.fromEntries(Object.entries(pkv).filter(([name]) => name.includes('.encoder.')));
+}
+
+/** The self-attention cache cut back to its first `length` positions (a draft's rejected tokens dropped). */
+function truncateSelf(pkv: Pkv, length: number): Pkv {
+  const out: Pkv = { ...pkv };
+  for (const [name, t] of Object.entries(pkv)) {
+    if (!name.includes('.decoder.') || t.dims[2] === length) continue;
+    const [b, h, had, dim] = t.dims;
+    const src = t.data as Float32Array;
+    const dst = new Float32Array(b * h * length * dim);
+    for (let m = 0; m < b * h; m++) dst.set(src.subarray(m * had * dim, (m * had + length) * dim), m * length * dim);
+    out[name] = new Tensor('float32', dst, [b, h, length, dim]);
+  }
+  return out;
+}
+
 function isIdentity(indices: readonly number[], previous: number): boolean {
   return indices.length === previous && indices.every((v, i) => v === i);
 }
@@ -120,10 +220,20 @@ export async function decodeWindow(model: WhisperForConditionalGeneration, speci
 
   // First step: the whole prefix, batch 1. Its logits at <|startoftranscript|> give no-speech.
   await r.beforeStep?.();
-  let out = await m.forward({ encoder_outputs: r.encoderOutputs, decoder_input_ids: int64([r.prefix]) });
+  const cross = r.step ? crossCache.get(r.encoderOutputs) : undefined;
+  let out: Outputs;
+  let pkv: Pkv;
+  if (r.step && cross) ({ out, pkv } = await runStep(r.step, [r.prefix], { ...emptySelf(cross), ...cross }));
+  else {
+    out = await m.forward({ encoder_outputs: r.encoderOutputs, decoder_input_ids: int64([r.prefix]) });
+    pkv = m.getPastKeyValues(out, null);
+    if (r.step) {
+      pkv = forStep(pkv, r.step);
+      crossCache.set(r.encoderOutputs, crossEntries(pkv));
+    }
+  }
   let noSpeechProb = 0;
   if (special.noSpeech !== null) noSpeechProb = Math.exp(logProbabilityOf(logitsRow(out.logits, 0, r.sotIndex), special.noSpeech));
-  let pkv = m.getPastKeyValues(out, null);
   let encoder = r.encoderOutputs;
   // Every candidate starts from the prefix: the same first row for all of them.
   const firstRow = logitsRow(out.logits, 0, out.logits.dims[1] - 1);
@@ -196,12 +306,16 @@ export async function decodeWindow(model: WhisperForConditionalGeneration, speci
     }
     if (step === r.maxNewTokens - 1) break;
     await r.beforeStep?.();
-    out = await m.forward({ encoder_outputs: encoder, decoder_input_ids: int64(next.map((t) => [t])), past_key_values: pkv });
     steps++;
-    const logits = out.logits;
+    let logits: Tensor;
+    if (r.step) ({ logits, pkv } = await runStep(r.step, next.map((t) => [t]), pkv));
+    else {
+      out = await m.forward({ encoder_outputs: encoder, decoder_input_ids: int64(next.map((t) => [t])), past_key_values: pkv });
+      logits = out.logits;
+      pkv = m.getPastKeyValues(out, pkv);
+      disposeCrossAttentions(out);
+    }
     last = (b) => logitsRow(logits, b, 0);
-    pkv = m.getPastKeyValues(out, pkv);
-    disposeCrossAttentions(out);
   }
   disposeGpu(Object.values(pkv));
 
@@ -242,6 +356,8 @@ export interface AlignmentRequest {
   /** Encoder frames that hold audio (the rest of the 1 500 is padding). */
   frames: number;
   alignmentHeads: readonly (readonly [number, number])[];
+  /** The step model: the pass runs on it when this window's cross-attention cache is kept. */
+  step?: CachedStep | null;
 }
 
 export interface AlignmentData {
@@ -263,7 +379,8 @@ export interface AlignmentData {
 export async function alignmentPass(model: WhisperForConditionalGeneration, special: SpecialTokens, r: AlignmentRequest): Promise<AlignmentData | null> {
   const m = model as unknown as ModelInternals;
   const ids = [...r.sotSequence, special.noTimestamps, ...r.textTokens, special.eot];
-  const out = await m.forward({ encoder_outputs: r.encoderOutputs, decoder_input_ids: int64([ids]) });
+  const cross = r.step ? crossCache.get(r.encoderOutputs) : undefined;
+  const out = r.step && cross ? (await runStep(r.step, [ids], { ...emptySelf(cross), ...cross }, true)).out : await m.forward({ encoder_outputs: r.encoderOutputs, decoder_input_ids: int64([ids]) });
   try {
     if (!('cross_attentions.0' in out)) return null;
     const first = r.sotSequence.length; // row of <|notimestamps|>, which predicts the first text token
@@ -294,3 +411,75 @@ export async function alignmentPass(model: WhisperForConditionalGeneration, spec
     disposeGpu(Object.values(out));
   }
 }
+
+export interface DraftDecodeRequest {
+  encoderOutputs: Tensor;
+  /** `<|startofprev|>` prompt, the SOT sequence with `<|notimestamps|>`, and any forced text. */
+  prefix: readonly number[];
+  /** Text tokens the model is likely to produce next (the previous pass's): checked in the first pass. */
+  draft: readonly number[];
+  /** OpenAI's SuppressBlank on the first token (off after forced text). */
+  suppressAtStart: boolean;
+  maxNewTokens: number;
+  /** Stop when the tokens so far say so (a repetition loop). */
+  stopAt: (tokens: readonly number[]) => boolean;
+  isCancelled: () => boolean;
+  beforeStep?: () => Promise<void>;
+  step: CachedStep;
+}
+
+/**
+ * Greedy text-only decoding with a draft (assisted decoding where the draft is free: in live
+ * mode, what the previous pass over the same utterance said). The first pass runs the prefix and
+ * the whole draft at once; each draft token is kept while it is the model's own greedy choice at
+ * its position, the first disagreement is replaced by the model's token, the cache is cut back
+ * there, and decoding goes on token by token. So the text is the model's greedy text, and a draft
+ * that holds costs one pass instead of one step per token. (With q8 weights the activations are
+ * quantised per pass, so a token's logits may differ in the last digits between a joint pass and
+ * single steps, as they already do for the prompt; the choice is the model's either way.)
+ */
+export async function decodeWithDraft(model: WhisperForConditionalGeneration, special: SpecialTokens, r: DraftDecodeRequest): Promise<{ tokens: number[]; accepted: number; cancelled: boolean; steps: number }> {
+  const m = model as unknown as ModelInternals;
+  const draft = r.draft.slice(0, Math.max(0, r.maxNewTokens - 1));
+  const ids = [...r.prefix, ...draft];
+  await r.beforeStep?.();
+  const cross = crossCache.get(r.encoderOutputs);
+  let logits: Tensor;
+  let pkv: Pkv;
+  if (cross) ({ logits, pkv } = await runStep(r.step, [ids], { ...emptySelf(cross), ...cross }));
+  else {
+    const out = await m.forward({ encoder_outputs: r.encoderOutputs, decoder_input_ids: int64([ids]) });
+    logits = out.logits;
+    pkv = forStep(m.getPastKeyValues(out, null), r.step);
+    crossCache.set(r.encoderOutputs, crossEntries(pkv));
+    disposeCrossAttentions(out);
+  }
+  const tokens: number[] = [];
+  const choose = (row: Float32Array) => {
+    applyLogitFilters(row, tokens, special, false, r.suppressAtStart);
+    return argmax(row);
+  };
+  let next = choose(logitsRow(logits, 0, r.prefix.length - 1));
+  while (tokens.length < draft.length && next === draft[tokens.length] && !r.stopAt([...tokens, next])) {
+    tokens.push(next);
+    next = choose(logitsRow(logits, 0, r.prefix.length - 1 + tokens.length));
+  }
+  const accepted = tokens.length;
+  if (accepted < draft.length) pkv = truncateSelf(pkv, r.prefix.length + accepted);
+  let steps = 1;
+  let cancelled = false;
+  while (next !== special.eot) {
+    tokens.push(next);
+    if (tokens.length >= r.maxNewTokens || r.stopAt(tokens)) break;
+    if (r.isCancelled()) {
+      cancelled = true;
+      break;
+    }
+    await r.beforeStep?.();
+    ({ logits, pkv } = await runStep(r.step, [[next]], pkv));
+    steps++;
+    next = choose(logitsRow(logits, 0, 0));
+  }
+  return { tokens, accepted, cancelled, steps };
+}
+

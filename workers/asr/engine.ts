@@ -35,8 +35,9 @@ import { languageProbabilities, languageTokenMap, preferLanguages } from '../../
 import { dropRepeatedSegments, findRepetitionLoop } from '../../src/domain/transcript/repetition';
 import type { LanguageGuess, Segment } from '../../src/domain/transcript/types';
 import { splitWindow, type TokenInfo } from '../../src/domain/transcript/window';
-import { alignmentPass, decodeWindow, type WindowDecodeResult } from './decoder';
+import { alignmentPass, decodeWindow, decodeWithDraft, rememberCross, type WindowDecodeResult } from './decoder';
 import { logMel } from './features';
+import type { InferenceSession } from 'onnxruntime-web';
 import { withOrtLock } from './ort-lock';
 import type { Accuracy, Task, TranscribeResult, TranscribeUpdate } from './protocol';
 
@@ -52,6 +53,14 @@ export interface LoadedWhisper {
   model: WhisperForConditionalGeneration;
   processor: Processor;
   tokenizer: PreTrainedTokenizer;
+  /** The decoder's cached step on its own (WASM; decoder-graph.ts), or null: every step runs the merged decoder. */
+  step?: CachedStep | null;
+}
+
+export interface CachedStep {
+  session: InferenceSession;
+  /** Its `past_key_values.{i}.encoder.key` inputs are transposed: `[batch, heads, head_dim, frames]`. */
+  keysTransposed: boolean;
 }
 
 interface GenerationConfigLike {
@@ -135,7 +144,10 @@ export class WhisperEngine {
   }
 
   #instrumentSessions() {
-    const sessions = (this.#w.model as unknown as { sessions: Record<string, { run: (...a: unknown[]) => Promise<unknown> }> }).sessions;
+    const sessions: Record<string, { run: (...a: unknown[]) => Promise<unknown> }> = {
+      ...(this.#w.model as unknown as { sessions: Record<string, { run: (...a: unknown[]) => Promise<unknown> }> }).sessions,
+    };
+    if (this.#w.step) sessions.decoder_step = this.#w.step.session as unknown as { run: (...a: unknown[]) => Promise<unknown> };
     for (const [name, session] of Object.entries(sessions)) {
       const totals = { seconds: 0, runs: 0 };
       this.sessionTotals.set(name, totals);
@@ -157,10 +169,12 @@ export class WhisperEngine {
   #snapshot() {
     const get = (name: string) => ({ ...(this.sessionTotals.get(name) ?? { seconds: 0, runs: 0 }) });
     const encoder = get('model');
-    const decoder = get('decoder_model_merged');
+    const merged = get('decoder_model_merged');
+    const step = get('decoder_step');
+    const decoder = { seconds: merged.seconds + step.seconds, runs: merged.runs + step.runs };
     let all = 0;
     for (const t of this.sessionTotals.values()) all += t.seconds;
-    return { encoder, decoder, all };
+    return { encoder, decoder, step, all };
   }
 
   #features(window: Float32Array): Promise<Tensor> {
@@ -194,11 +208,12 @@ export class WhisperEngine {
       encoder_outputs: encoderOutputs,
       decoder_input_ids: new Tensor('int64', BigInt64Array.from([BigInt(this.#gen.decoder_start_token_id)]), [1, 1]),
     });
+    const kept = rememberCross(encoderOutputs, out, this.#w.step);
     const logits = out.logits;
     const vocab = logits.dims[logits.dims.length - 1];
     const row = (logits.data as Float32Array).subarray(0, vocab);
     const guesses = languageProbabilities(row, this.#languages);
-    for (const [name, t] of Object.entries(out)) if (name.startsWith('present')) t.dispose?.();
+    for (const [name, t] of Object.entries(out)) if (name.startsWith('present') && !kept.has(t)) t.dispose?.();
     return guesses;
   }
 
@@ -264,12 +279,14 @@ export class WhisperEngine {
   /**
    * Decode one utterance of live audio (≤ 30 s, no timestamps). `forcedIds` are text tokens
    * already settled: they are fed as decoder input, and generation continues after them.
-   * Returns all text tokens (forced + new).
+   * `draft` (finals): what likely follows them (the last pass's tentative text), checked in one
+   * pass on the step model where there is one (decodeWithDraft); without it the decode is
+   * transformers.js's generate() on the merged decoder. Returns all text tokens (forced + new).
    */
   async decodeUtterance(
     audio: Float32Array,
-    options: { language: string; task: Task; promptIds: readonly number[]; forcedIds: readonly number[]; isCancelled: () => boolean },
-  ): Promise<{ ids: number[]; language: string; guesses: LanguageGuess[] | null; cancelled: boolean; encoderOutputs: Tensor }> {
+    options: { language: string; task: Task; promptIds: readonly number[]; forcedIds: readonly number[]; draft?: readonly number[]; isCancelled: () => boolean },
+  ): Promise<{ ids: number[]; language: string; guesses: LanguageGuess[] | null; cancelled: boolean; encoderOutputs: Tensor; draftAccepted: number; steps: number }> {
     const features = await this.#features(audio.subarray(0, WINDOW_SAMPLES));
     const encoderOutputs = await this.#encode(features);
     let language = this.multilingual ? options.language : 'en';
@@ -284,6 +301,24 @@ export class WhisperEngine {
       this.#gen.no_timestamps_token_id,
       ...options.forcedIds,
     ];
+    const maxNewTokens = Math.max(1, Math.min(MAX_NEW_TOKENS, DECODER_CONTEXT - prefix.length));
+    if (this.#w.step && options.draft) {
+      const r = await decodeWithDraft(this.#w.model, this.special, {
+        encoderOutputs,
+        prefix,
+        draft: options.draft,
+        suppressAtStart: options.forcedIds.length === 0,
+        maxNewTokens,
+        stopAt: (tokens) => findRepetitionLoop([...options.forcedIds, ...tokens]) >= 0,
+        isCancelled: options.isCancelled,
+        beforeStep: yieldToEventLoop,
+        step: this.#w.step,
+      });
+      // As generate()'s streamer: a timestamp token the model may still pick is not text.
+      const all = [...options.forcedIds, ...r.tokens.filter((t) => t < this.#info.timestampBegin)];
+      const loopAt = findRepetitionLoop(all);
+      return { ids: loopAt >= 0 ? all.slice(0, loopAt) : all, language, guesses, cancelled: r.cancelled, encoderOutputs, draftAccepted: r.accepted, steps: r.steps };
+    }
     const ids = [...options.forcedIds];
     let cancelled = false;
     let loopAt = -1;
@@ -301,7 +336,7 @@ export class WhisperEngine {
         encoder_outputs: encoderOutputs,
         decoder_input_ids: prefix,
         return_timestamps: false,
-        max_new_tokens: Math.max(1, Math.min(MAX_NEW_TOKENS, DECODER_CONTEXT - prefix.length)),
+        max_new_tokens: maxNewTokens,
         // After forced text the model may end at once; "no end at the first step" is for empty starts.
         ...(options.forcedIds.length ? { begin_suppress_tokens: null } : {}),
         stopping_criteria: stopping,
@@ -310,7 +345,7 @@ export class WhisperEngine {
         }),
       } as never),
     );
-    return { ids: loopAt >= 0 ? ids.slice(0, loopAt) : ids, language, guesses, cancelled, encoderOutputs };
+    return { ids: loopAt >= 0 ? ids.slice(0, loopAt) : ids, language, guesses, cancelled, encoderOutputs, draftAccepted: 0, steps: ids.length - options.forcedIds.length + 1 };
   }
 
   decode(ids: readonly number[]): string {
@@ -375,6 +410,7 @@ export class WhisperEngine {
         isCancelled,
         onStep,
         beforeStep: yieldToEventLoop,
+        step: this.#w.step,
       });
       const ratio = compressionRatio(this.decode(result.tokens.filter((t) => t < this.#info.eot)));
       if (result.cancelled || !needsFallback({ avgLogprob: result.avgLogprob, compressionRatio: ratio, noSpeechProb: result.noSpeechProb, looped: result.looped })) {
@@ -407,7 +443,7 @@ export class WhisperEngine {
     const heads = (this.#w.model.generation_config as unknown as { alignment_heads?: [number, number][] }).alignment_heads;
     if (!heads?.length || text.length === 0 || !this.#alignable) return null;
     const frames = Math.min(1500, Math.ceil(samples / 320));
-    const data = await alignmentPass(this.#w.model, this.special, { encoderOutputs, sotSequence, textTokens: text, frames, alignmentHeads: heads });
+    const data = await alignmentPass(this.#w.model, this.special, { encoderOutputs, sotSequence, textTokens: text, frames, alignmentHeads: heads, step: this.#w.step });
     if (!data) return null;
     const width = (this.#w.model.config as unknown as { median_filter_width?: number }).median_filter_width ?? 7;
     return { data, times: tokenStartTimes(alignmentCost(data.heads, text.length + 1, frames, width), text.length, frames) };
@@ -649,6 +685,8 @@ export class WhisperEngine {
         encoderRuns: after.encoder.runs - before.encoder.runs,
         decoderSeconds: after.decoder.seconds - before.decoder.seconds,
         decoderRuns: after.decoder.runs - before.decoder.runs,
+        stepSeconds: after.step.seconds - before.step.seconds,
+        stepRuns: after.step.runs - before.step.runs,
       },
     };
   }

@@ -123,7 +123,7 @@ export class LiveSession {
   /** Speaker labels per utterance (null: off). */
   readonly #embedder: Pick<Diarizer, 'embedAudio'> | null;
   readonly #speakers = new OnlineSpeakers();
-  readonly #stats: LiveStats = { utterances: 0, passes: 0, finalPasses: 0, finalsFromPasses: 0, cancelledPasses: 0, latencies: [], passSeconds: [], vadSeconds: 0, decodeSeconds: 0 };
+  readonly #stats: LiveStats = { utterances: 0, passes: 0, finalPasses: 0, finalsFromPasses: 0, cancelledPasses: 0, latencies: [], passSeconds: [], vadSeconds: 0, decodeSeconds: 0, draftTokens: 0, draftAccepted: 0, decoderSteps: 0 };
 
   constructor(
     engine: WhisperEngine,
@@ -320,13 +320,7 @@ export class LiveSession {
     const t0 = performance.now();
     let r: Awaited<ReturnType<WhisperEngine['decodeUtterance']>>;
     try {
-      r = await this.#engine.decodeUtterance(this.#audio(u.start, upTo), {
-        language: u.language ?? this.#options.language,
-        task: this.#options.task,
-        promptIds: this.#prompt(),
-        forcedIds: u.stable,
-        isCancelled: () => this.#cancelPass === pass,
-      });
+      r = await this.#decode(u, this.#audio(u.start, upTo), () => this.#cancelPass === pass, false);
     } finally {
       this.#inFlight = null;
     }
@@ -357,15 +351,34 @@ export class LiveSession {
     this.#emit();
   }
 
-  async #final(f: PendingFinal) {
-    const u = f.utterance;
-    const r = await this.#engine.decodeUtterance(f.audio, {
+  /**
+   * Decode the utterance's audio so far, its settled words forced. A final also gets what the last
+   * pass said after them as a draft (checked in one pass on the step model: a final whose words
+   * the passes already had costs about one decoder pass, not one per token). Passes stay on
+   * generate(): on the step model (drafts or not) the whisper-tiny.en live test saw settled text
+   * before the end in 1 utterance of 9 against ≥ 3 on generate() — not understood yet (issue 15's
+   * note), so not shipped for passes.
+   */
+  async #decode(u: Utterance, audio: Float32Array, isCancelled: () => boolean, final: boolean) {
+    const said = u.covered?.ids ?? u.lastPass ?? [];
+    const draft = !final ? undefined : u.stable.every((id, i) => said[i] === id) ? said.slice(u.stable.length) : [];
+    const r = await this.#engine.decodeUtterance(audio, {
       language: u.language ?? this.#options.language,
       task: this.#options.task,
       promptIds: this.#prompt(),
       forcedIds: u.stable,
-      isCancelled: () => false,
+      draft,
+      isCancelled,
     });
+    this.#stats.draftTokens += draft?.length ?? 0;
+    this.#stats.draftAccepted += r.draftAccepted;
+    this.#stats.decoderSteps += r.steps;
+    return r;
+  }
+
+  async #final(f: PendingFinal) {
+    const u = f.utterance;
+    const r = await this.#decode(u, f.audio, () => false, true);
     this.#stats.finalPasses++;
     await this.#finish(u, { upTo: u.start + f.audio.length / VAD_FRAME_SAMPLES, ids: r.ids, language: r.language, encoderOutputs: r.encoderOutputs });
   }

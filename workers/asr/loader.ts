@@ -13,7 +13,9 @@ import {
 import ortWasmUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.wasm?url';
 import ortMjsUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.mjs?url';
 import { DTYPE_FILE_SUFFIX, chooseDtypes, defaultDtypesFor, resolveDevice, type DtypePlan, type ModelPart } from '../../src/domain/models/dtypes';
-import type { LoadedWhisper } from './engine';
+import * as ort from 'onnxruntime-web';
+import { cachedStepModel } from './decoder-graph';
+import type { CachedStep, LoadedWhisper } from './engine';
 import type { AsrErrorName, Capabilities, Device, Dtype, LoadProgress, LoadRequest, ModelSource } from './protocol';
 
 const HF_HOST = 'https://huggingface.co/';
@@ -205,20 +207,63 @@ export async function loadWhisper(
     // config.json first: a clear "not found" / "not Whisper" before any large download.
     const tokenizer = await AutoTokenizer.from_pretrained(request.modelId, { progress_callback });
     const processor = await AutoProcessor.from_pretrained(request.modelId, { progress_callback });
-    const model = (await WhisperForConditionalGeneration.from_pretrained(request.modelId, {
-      device,
-      dtype: { encoder_model: dtype.encoder, decoder_model_merged: dtype.decoder },
-      progress_callback,
-    } as PretrainedModelOptions)) as WhisperForConditionalGeneration;
+    const merged = device === 'wasm' && !request.mergedDecoder ? captureMergedDecoder() : null;
+    let model: WhisperForConditionalGeneration;
+    try {
+      model = (await WhisperForConditionalGeneration.from_pretrained(request.modelId, {
+        device,
+        dtype: { encoder_model: dtype.encoder, decoder_model_merged: dtype.decoder },
+        progress_callback,
+      } as PretrainedModelOptions)) as WhisperForConditionalGeneration;
+    } finally {
+      merged?.restore();
+    }
     if ((model.config as { model_type?: string }).model_type !== 'whisper') {
       await model.dispose();
       throw asrError('NotWhisper', `“${request.modelId}” is not a Whisper model.`);
     }
     onProgress({ ...structuredClone(progress), phase: 'compile' });
+    const step = merged ? await createCachedStep(merged) : null;
     const stored = request.source.kind === 'folder' || (await keepWholeOrNothing(request.modelId, Object.keys(progress.files)).catch(() => false));
-    return { whisper: { model, processor, tokenizer }, device, dtype, stored, dtypeReason: choice.reason };
+    return { whisper: { model, processor, tokenizer, step }, device, dtype, stored, dtypeReason: choice.reason };
   } catch (err) {
     if ((err as Error)?.name === 'OfflineMode') throw err;
     throw classify(err, request.modelId);
   }
+}
+
+/**
+ * transformers.js creates the decoder's session from bytes it does not keep: catch them while it
+ * loads (the merged decoder is recognised by its content), so the cached step can be cut out of
+ * the same file without a second download. See decoder-graph.ts for why.
+ */
+function captureMergedDecoder() {
+  const sessions = ort.InferenceSession as unknown as { create: (...args: unknown[]) => Promise<ort.InferenceSession> };
+  const create = sessions.create;
+  const seen: { bytes: Uint8Array; options: ort.InferenceSession.SessionOptions | undefined }[] = [];
+  sessions.create = (...args: unknown[]) => {
+    if (args[0] instanceof Uint8Array) seen.push({ bytes: args[0], options: args[1] as ort.InferenceSession.SessionOptions | undefined });
+    return create.apply(ort.InferenceSession, args);
+  };
+  return {
+    seen,
+    restore: () => {
+      sessions.create = create;
+    },
+  };
+}
+
+async function createCachedStep(merged: ReturnType<typeof captureMergedDecoder>): Promise<CachedStep | null> {
+  for (const { bytes, options } of merged.seen) {
+    const model = cachedStepModel(bytes);
+    if (!model) continue;
+    try {
+      const session = await ort.InferenceSession.create(model.bytes, { ...options, preferredOutputLocation: undefined });
+      return { session, keysTransposed: model.keysTransposed };
+    } catch (err) {
+      console.warn('Cached decoder step unavailable; every step runs the merged decoder.', err);
+      return null;
+    }
+  }
+  return null;
 }

@@ -30,6 +30,8 @@ export interface LoadRequest {
   threads?: number;
   /** Offline mode: load only from this device's cache (or the app's own origin). */
   offline?: boolean;
+  /** Run every decoder step on the merged decoder, as transformers.js does (`?decoder=merged`: the benchmark's comparison). */
+  mergedDecoder?: boolean;
 }
 
 export interface LoadProgress {
@@ -133,6 +135,9 @@ export interface JobStats {
   encoderRuns: number;
   decoderSeconds: number;
   decoderRuns: number;
+  /** Of the decoder's: the cached steps run on the step model (one token per row each; 0 without it). */
+  stepSeconds: number;
+  stepRuns: number;
 }
 
 export interface LiveOptions {
@@ -179,6 +184,11 @@ export interface LiveStats {
   /** Seconds inside VAD runs, and wall time of Whisper decodes (for the benchmark's live figures). */
   vadSeconds: number;
   decodeSeconds: number;
+  /** Draft tokens (the previous pass's tentative text) offered to decodes, and those the model kept. */
+  draftTokens: number;
+  draftAccepted: number;
+  /** Decoder passes run (a draft checked at once counts one). */
+  decoderSteps: number;
 }
 
 export interface LiveResult {

@@ -90,6 +90,7 @@ export function createAsrService(): AsrApi {
         engine = new WhisperEngine(whisper);
         dispose = async () => {
           await whisper.model.dispose();
+          await whisper.step?.session.release();
         };
         if (device === 'webgpu') {
           // Compile shaders now rather than in the user's first job. (On WASM a warm-up only

@@ -37,10 +37,11 @@ export interface SpecialTokens {
  * Apply OpenAI's logit filters in place to one row of logits.
  * @param sampled the tokens generated so far in this window (after the prefix)
  * @param timestamps whether timestamp tokens are being predicted
+ * @param suppressAtStart OpenAI's SuppressBlank (no blank or end as the first token); off after forced text, which may be all there is
  */
-export function applyLogitFilters(logits: Float32Array, sampled: readonly number[], t: SpecialTokens, timestamps: boolean): void {
+export function applyLogitFilters(logits: Float32Array, sampled: readonly number[], t: SpecialTokens, timestamps: boolean, suppressAtStart = true): void {
   const NEG = -Infinity;
-  if (sampled.length === 0) {
+  if (sampled.length === 0 && suppressAtStart) {
     for (const id of t.blank) logits[id] = NEG;
     logits[t.eot] = NEG;
   }

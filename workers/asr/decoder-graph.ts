@@ -1,0 +1,278 @@
+/**
+ * The decoder's cached step, cut out of the merged decoder's own bytes.
+ *
+ * Why: Optimum's `decoder_model_merged` wraps both decoders in one `If` on `use_cache_branch`.
+ * Run as-is for every generated token it makes onnxruntime-web copy and re-do the whole encoder
+ * side each step (issue 15's profile, docs/performance.md): `encoder_hidden_states` is a required
+ * input and goes through a `DynamicQuantizeLinear` outside the `If` even though the cached branch
+ * never reads it; the cross-attention keys and values of every layer come back out as
+ * `present.*.encoder.*` (passed through); and every layer transposes its 1 500-frame
+ * cross-attention key again. The step model keeps exactly the cached branch's nodes, takes the
+ * keys already transposed (once per window, by the caller) and returns only logits, the
+ * self-attention presents and the cross-attention weights. Same weights, same arithmetic: the
+ * logits are bit-identical. transformers.js keeps loading the merged model for the first step.
+ *
+ * Why hand-written: this edits a handful of fields of an 80 MB protobuf. A general protobuf
+ * library (protobufjs + onnx.proto) would decode and re-encode every initializer (hundreds of MB
+ * of garbage) and drop any field its schema does not know; this walks the wire format, edits the
+ * graph's node/input/output lists and copies every other byte (weights included) unchanged.
+ */
+
+/** One field of a protobuf message: where its bytes are, and its value's for length-delimited ones. */
+interface Field {
+  no: number;
+  wire: number;
+  /** The whole field, tag included. */
+  start: number;
+  end: number;
+  /** The value's bytes (length-delimited fields). */
+  valueStart: number;
+  /** The varint value (wire type 0). */
+  varint: number;
+}
+
+function readVarint(buf: Uint8Array, pos: number): [number, number] {
+  let value = 0;
+  let scale = 1;
+  for (;;) {
+    if (pos >= buf.length) throw new Error('truncated varint');
+    const b = buf[pos++];
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) return [value, pos];
+    scale *= 128;
+  }
+}
+
+function fields(buf: Uint8Array, start = 0, end = buf.length): Field[] {
+  const out: Field[] = [];
+  let pos = start;
+  while (pos < end) {
+    const fieldStart = pos;
+    const [tag, afterTag] = readVarint(buf, pos);
+    const no = Math.floor(tag / 8);
+    const wire = tag & 7;
+    pos = afterTag;
+    let valueStart = pos;
+    let varint = 0;
+    if (wire === 0) [varint, pos] = readVarint(buf, pos);
+    else if (wire === 1) pos += 8;
+    else if (wire === 5) pos += 4;
+    else if (wire === 2) {
+      const [length, after] = readVarint(buf, pos);
+      valueStart = after;
+      pos = after + length;
+    } else throw new Error(`unsupported wire type ${wire}`);
+    if (pos > end) throw new Error('truncated field');
+    out.push({ no, wire, start: fieldStart, end: pos, valueStart, varint });
+  }
+  return out;
+}
+
+const utf8 = new TextDecoder();
+const encoder = new TextEncoder();
+const text = (buf: Uint8Array, f: Field) => utf8.decode(buf.subarray(f.valueStart, f.end));
+const sub = (buf: Uint8Array, f: Field) => buf.subarray(f.valueStart, f.end);
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n % 128) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
+}
+
+/** Bytes of one length-delimited field. */
+function lengthDelimited(no: number, parts: Uint8Array[]): Uint8Array[] {
+  const length = parts.reduce((s, p) => s + p.length, 0);
+  return [Uint8Array.from([...varint(no * 8 + 2), ...varint(length)]), ...parts];
+}
+
+const stringField = (no: number, s: string) => lengthDelimited(no, [encoder.encode(s)]);
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+// Field numbers of onnx.proto.
+const MODEL_GRAPH = 7;
+const GRAPH = { node: 1, name: 2, initializer: 5, input: 11, output: 12 } as const;
+const NODE = { input: 1, output: 2, opType: 4, attribute: 5 } as const;
+const ATTRIBUTE = { name: 1, g: 6, ints: 8 } as const;
+const TENSOR_NAME = 8;
+const VALUE_INFO_NAME = 1;
+const VALUE_INFO_TYPE = 2;
+const TYPE_TENSOR = 1;
+const TENSOR_TYPE_ELEM = 1;
+const FLOAT = 1;
+
+interface Node {
+  bytes: Uint8Array;
+  inputs: string[];
+  outputs: string[];
+  opType: string;
+  attributes: { name: string; field: Field[]; buf: Uint8Array }[];
+}
+
+function parseNode(buf: Uint8Array): Node {
+  const node: Node = { bytes: buf, inputs: [], outputs: [], opType: '', attributes: [] };
+  for (const f of fields(buf)) {
+    if (f.no === NODE.input) node.inputs.push(text(buf, f));
+    else if (f.no === NODE.output) node.outputs.push(text(buf, f));
+    else if (f.no === NODE.opType) node.opType = text(buf, f);
+    else if (f.no === NODE.attribute) {
+      const a = sub(buf, f);
+      const af = fields(a);
+      const name = af.find((x) => x.no === ATTRIBUTE.name);
+      node.attributes.push({ name: name ? text(a, name) : '', field: af, buf: a });
+    }
+  }
+  return node;
+}
+
+/** The node's bytes with some inputs renamed (every other field copied as it was). */
+function renameInputs(node: Node, rename: Map<string, string>): Uint8Array {
+  if (!node.inputs.some((i) => rename.has(i))) return node.bytes;
+  const parts: Uint8Array[] = [];
+  for (const f of fields(node.bytes)) {
+    const name = f.no === NODE.input ? text(node.bytes, f) : null;
+    if (name !== null && rename.has(name)) parts.push(...stringField(NODE.input, rename.get(name)!));
+    else parts.push(node.bytes.subarray(f.start, f.end));
+  }
+  return concat(parts);
+}
+
+function intsOf(a: { field: Field[]; buf: Uint8Array }): number[] {
+  const out: number[] = [];
+  for (const f of a.field) {
+    if (f.no !== ATTRIBUTE.ints) continue;
+    if (f.wire === 0) out.push(f.varint);
+    else if (f.wire === 2) {
+      let pos = f.valueStart;
+      while (pos < f.end) {
+        const [v, next] = readVarint(a.buf, pos);
+        out.push(v);
+        pos = next;
+      }
+    }
+  }
+  return out;
+}
+
+function nameOf(buf: Uint8Array, nameField: number): string {
+  const f = fields(buf).find((x) => x.no === nameField);
+  return f ? text(buf, f) : '';
+}
+
+export interface CachedStepModel {
+  /** The step model's ONNX bytes. */
+  bytes: Uint8Array;
+  /** Inputs `past_key_values.{i}.encoder.key` are `[batch, heads, head_dim, frames]` (transposed once per window). */
+  keysTransposed: boolean;
+  /** The outputs it has: `logits`, `present.{i}.decoder.{key,value}`, and `cross_attentions.{i}` where the merged model had them. */
+  outputs: string[];
+}
+
+const ENCODER_KEY = /^past_key_values\.\d+\.encoder\.key$/;
+const KEPT_OUTPUT = /^(logits|present\.\d+\.decoder\.(key|value)|cross_attentions\.\d+)$/;
+
+/**
+ * The cached step of a merged Whisper decoder, or null when the bytes are not one (no `If` on
+ * `use_cache_branch`, a layout this does not know, or not a protobuf this can read) — callers
+ * then keep the merged model for every step.
+ */
+export function cachedStepModel(model: Uint8Array): CachedStepModel | null {
+  try {
+    return cut(model);
+  } catch {
+    return null;
+  }
+}
+
+function cut(model: Uint8Array): CachedStepModel | null {
+  const modelFields = fields(model);
+  const graphField = modelFields.find((f) => f.no === MODEL_GRAPH && f.wire === 2);
+  if (!graphField) return null;
+  const graph = sub(model, graphField);
+  const graphFields = fields(graph);
+
+  const outerNodes = graphFields.filter((f) => f.no === GRAPH.node).map((f) => parseNode(sub(graph, f)));
+  const branch = outerNodes.find((n) => n.opType === 'If' && n.inputs[0] === 'use_cache_branch');
+  const thenAttr = branch?.attributes.find((a) => a.name === 'then_branch');
+  const thenGraphField = thenAttr?.field.find((f) => f.no === ATTRIBUTE.g);
+  if (!branch || !thenAttr || !thenGraphField) return null;
+  const thenGraph = sub(thenAttr.buf, thenGraphField);
+  const thenFields = fields(thenGraph);
+  // The branch's outputs must carry the If's own names (Optimum's merge does this).
+  const thenOutputs = thenFields.filter((f) => f.no === GRAPH.output).map((f) => nameOf(sub(thenGraph, f), VALUE_INFO_NAME));
+  if (thenOutputs.length !== branch.outputs.length || thenOutputs.some((n, i) => n !== branch.outputs[i])) return null;
+  if (thenFields.some((f) => f.no === GRAPH.initializer)) return null;
+
+  let nodes = thenFields.filter((f) => f.no === GRAPH.node).map((f) => parseNode(sub(thenGraph, f)));
+  if (nodes.some((n) => n.attributes.some((a) => a.field.some((f) => f.no === ATTRIBUTE.g)))) return null; // nested graphs
+
+  // Cross-attention keys: the branch transposes each layer's key before Q·Kᵀ, every step.
+  // Feed them transposed instead, when that is all the branch does with them.
+  const rename = new Map<string, string>();
+  const keyUses = nodes.filter((n) => n.inputs.some((i) => ENCODER_KEY.test(i)));
+  const keysTransposed =
+    keyUses.length > 0 &&
+    keyUses.every((n) => {
+      const perm = n.attributes.find((a) => a.name === 'perm');
+      return n.opType === 'Transpose' && n.inputs.length === 1 && perm !== undefined && intsOf(perm).join() === '0,1,3,2';
+    });
+  if (keysTransposed) {
+    for (const n of keyUses) rename.set(n.outputs[0], n.inputs[0]);
+    nodes = nodes.filter((n) => !keyUses.includes(n));
+  }
+
+  const outputs = graphFields.filter((f) => f.no === GRAPH.output).filter((f) => KEPT_OUTPUT.test(nameOf(sub(graph, f), VALUE_INFO_NAME)));
+  const outputNames = outputs.map((f) => nameOf(sub(graph, f), VALUE_INFO_NAME));
+  if (!outputNames.includes('logits')) return null;
+  // Only the nodes the kept outputs need (the branch also passes the encoder side through).
+  const producer = new Map<string, Node>();
+  for (const n of nodes) for (const o of n.outputs) producer.set(o, n);
+  const needed = new Set<Node>();
+  const pending = [...outputNames];
+  while (pending.length) {
+    const n = producer.get(pending.pop()!);
+    if (!n || needed.has(n)) continue;
+    needed.add(n);
+    pending.push(...n.inputs.map((i) => rename.get(i) ?? i));
+  }
+  nodes = nodes.filter((n) => needed.has(n));
+  const used = new Set(nodes.flatMap((n) => n.inputs.map((i) => rename.get(i) ?? i)));
+
+  const parts: Uint8Array[] = [];
+  for (const n of nodes) parts.push(...lengthDelimited(GRAPH.node, [renameInputs(n, rename)]));
+  const name = graphFields.find((f) => f.no === GRAPH.name);
+  if (name) parts.push(graph.subarray(name.start, name.end));
+  for (const f of graphFields) {
+    if (f.no === GRAPH.initializer && used.has(nameOf(sub(graph, f), TENSOR_NAME))) parts.push(graph.subarray(f.start, f.end));
+  }
+  for (const f of graphFields) {
+    if (f.no !== GRAPH.input) continue;
+    const input = nameOf(sub(graph, f), VALUE_INFO_NAME);
+    if (!used.has(input)) continue; // encoder_hidden_states, use_cache_branch
+    if (keysTransposed && ENCODER_KEY.test(input)) {
+      // float32 of unstated shape: [batch, heads, head_dim, frames] now.
+      const tensorType = concat(lengthDelimited(TYPE_TENSOR, [Uint8Array.from([TENSOR_TYPE_ELEM * 8, FLOAT])]));
+      parts.push(...lengthDelimited(GRAPH.input, [...stringField(VALUE_INFO_NAME, input), ...lengthDelimited(VALUE_INFO_TYPE, [tensorType])]));
+    } else parts.push(graph.subarray(f.start, f.end));
+  }
+  for (const f of outputs) parts.push(graph.subarray(f.start, f.end));
+
+  const out: Uint8Array[] = [];
+  for (const f of modelFields) {
+    if (f === graphField) out.push(...lengthDelimited(MODEL_GRAPH, parts));
+    else out.push(model.subarray(f.start, f.end));
+  }
+  return { bytes: concat(out), keysTransposed, outputs: outputNames };
+}
