@@ -356,8 +356,9 @@ export class LiveSession {
    * pass said after them as a draft (checked in one pass on the step model: a final whose words
    * the passes already had costs about one decoder pass, not one per token). Passes stay on
    * generate(): on the step model (drafts or not) the whisper-tiny.en live test saw settled text
-   * before the end in 1 utterance of 9 against ≥ 3 on generate() — not understood yet (issue 15's
-   * note), so not shipped for passes.
+   * before the end in 1 utterance of 9 against ≥ 3 on generate(). The likely reason: transformers.js
+   * 3.8's Whisper generate() drops `stopping_criteria`, so a pass there is never cancelled, while on
+   * the step model #onSilenceStart's cancel lands at every dip between words. Narrow that rule first.
    */
   async #decode(u: Utterance, audio: Float32Array, isCancelled: () => boolean, final: boolean) {
     const said = u.covered?.ids ?? u.lastPass ?? [];
