@@ -60,6 +60,8 @@ export interface QueueRecord {
   contentHash?: string;
   /** Seconds of audio, once decoded. */
   duration?: number;
+  /** Times the engine crashed or hung on it: the first time it is resumed, the second it fails. */
+  crashes?: number;
   addedAt: number;
 }
 

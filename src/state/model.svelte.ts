@@ -2,10 +2,14 @@
  * The model session: the one worker, what it has loaded, the download in progress, and what the
  * browser can do. It resolves device and dtype (with `plannedDtypes`), loads, and says when the
  * worker crashed. Jobs borrow its client; it knows nothing of transcripts.
+ *
+ * When the worker dies or hangs with a model loaded, the model is loaded again in the fresh
+ * worker at once (from the browser's cache: no download), so what the user does next — resume,
+ * the queue's next file — finds it ready.
  */
 import { plannedDtypes, type DeviceChoice, type Dtypes, type DtypeChoice } from '../domain/models/dtypes';
 import type { Capabilities, LoadedModel, LoadProgress, LoadRequest } from '../../workers/asr/protocol';
-import { AsrClient } from '../services/asr-client';
+import { AsrClient, type CrashReason } from '../services/asr-client';
 import { uiErrorFor, type UiError } from './errors';
 
 export type LoadOutcome = { ok: true; model: LoadedModel } | { ok: false; error: UiError | null };
@@ -22,15 +26,20 @@ export class ModelSession {
   #loading = $state(false);
   #capabilities = $state.raw<Capabilities | null>(null);
   #loadedRequest: LoadRequest | null = null;
-  #crashListeners = new Set<() => void>();
+  #crashListeners = new Set<(reason: CrashReason) => void>();
+  /** The load in flight, so a second caller with the same request waits for it instead of racing it. */
+  #inflight: { key: string; outcome: Promise<LoadOutcome> } | null = null;
 
   constructor() {
-    this.#client = new AsrClient(() => {
+    this.#client = new AsrClient((reason) => {
       // The worker died and was restarted empty: nothing is loaded any more.
+      const reload = this.#loaded ? this.#loadedRequest : null;
       this.#loaded = null;
       this.#loadedRequest = null;
       this.#loading = false;
-      for (const fn of this.#crashListeners) fn();
+      this.#inflight = null;
+      for (const fn of this.#crashListeners) fn(reason);
+      if (reload) void this.load(reload);
     });
   }
 
@@ -62,10 +71,17 @@ export class ModelSession {
     return total > 0 ? files.reduce((s, f) => s + Math.min(f.loaded, f.total), 0) / total : 0;
   }
 
-  /** Called when the worker dies; returns the unsubscribe function. */
-  onCrash(fn: () => void): () => void {
+  /** Called when the worker dies or hangs; returns the unsubscribe function. */
+  onCrash(fn: (reason: CrashReason) => void): () => void {
     this.#crashListeners.add(fn);
     return () => this.#crashListeners.delete(fn);
+  }
+
+  /** Start a fresh, empty worker (after an allocation failure); the model must be loaded again. */
+  recycle() {
+    this.#loaded = null;
+    this.#loadedRequest = null;
+    this.#client.recycle();
   }
 
   async probe(): Promise<Capabilities | null> {
@@ -82,8 +98,19 @@ export class ModelSession {
     return plannedDtypes(device, dtype, { webgpu: this.#capabilities?.webgpu ?? false, shaderF16: this.#capabilities?.shaderF16 ?? false });
   }
 
-  async load(request: LoadRequest): Promise<LoadOutcome> {
-    if (this.#loadedRequest && this.#loaded && requestKey(this.#loadedRequest) === requestKey(request)) return { ok: true, model: this.#loaded };
+  load(request: LoadRequest): Promise<LoadOutcome> {
+    const key = requestKey(request);
+    if (this.#loadedRequest && this.#loaded && requestKey(this.#loadedRequest) === key) return Promise.resolve({ ok: true, model: this.#loaded });
+    if (this.#inflight?.key === key) return this.#inflight.outcome;
+    const outcome = this.#load(request);
+    const inflight = (this.#inflight = { key, outcome });
+    void outcome.finally(() => {
+      if (this.#inflight === inflight) this.#inflight = null;
+    });
+    return outcome;
+  }
+
+  async #load(request: LoadRequest): Promise<LoadOutcome> {
     this.#loading = true;
     this.#progress = null;
     this.#loaded = null;
@@ -94,7 +121,10 @@ export class ModelSession {
       return { ok: true, model };
     } catch (err) {
       this.#loadedRequest = null;
-      return { ok: false, error: (err as Error).name === 'WorkerCrashed' ? null : uiErrorFor(err as Error, request.modelId) };
+      if ((err as Error).name === 'WorkerCrashed') return { ok: false, error: null };
+      // A heap that could not grow stays at its high-water mark: try again in a fresh worker.
+      if ((err as Error).name === 'OutOfMemory') this.recycle();
+      return { ok: false, error: uiErrorFor(err as Error, request.modelId) };
     } finally {
       this.#loading = false;
     }

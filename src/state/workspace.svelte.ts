@@ -40,6 +40,8 @@ export class Workspace {
   #error = $state.raw<UiError | null>(null);
   /** The error ended what the user asked for (status "error"), rather than being a notice. */
   #failed = $state(false);
+  /** The history entry a crashed or hung job left interrupted: the error offers to resume it. */
+  #resumable = $state<string | null>(null);
   /** The audio the transcript is of, for the player and the dataset export. */
   #audio = $state.raw<Blob | null>(null);
 
@@ -54,7 +56,7 @@ export class Workspace {
       busy: () => this.live.active || this.speakers.running || this.file.running,
     });
     this.document.onedit = (id, segments, speakers, script) => void this.history.saveSegments(id, segments, speakers, script);
-    this.model.onCrash(() => this.fail({ key: 'errWorkerCrashed' }));
+    this.model.onCrash((reason) => this.fail(reason.kind === 'hung' ? { key: 'errWorkerHung', params: { seconds: reason.seconds } } : { key: 'errWorkerCrashed' }));
   }
 
   get error() {
@@ -111,6 +113,11 @@ export class Workspace {
   dismissError() {
     this.#error = null;
     this.#failed = false;
+    this.#resumable = null;
+  }
+
+  get resumable() {
+    return this.#resumable;
   }
 
   #setAudio(blob: Blob | null) {
@@ -130,6 +137,7 @@ export class Workspace {
     this.dismissError();
     const out = await this.file.run(file, request, options, resume);
     if (out.error && !out.crashed) this.fail(out.error);
+    if (out.resumable && out.entryId) this.#resumable = out.entryId;
   }
 
   record(request: LoadRequest, options: LiveOptions, deviceId: string) {

@@ -13,6 +13,7 @@ import { exclusiveFeatureFrames, LOCAL_SPEAKERS, overlapGroups, powersetActivity
 import { reconstruct, renumber, type LabelledWindow, type Track } from '../../src/domain/diarization/turns';
 import type { DiarizationResult, SpeakerCount } from '../../src/domain/diarization/types';
 import { withOrtLock } from './ort-lock';
+import { yieldToEventLoop } from './yield';
 import type { OrtRuntime } from './vad';
 
 export interface DiarizeOptions {
@@ -242,6 +243,8 @@ export class Diarizer {
     let recent: { from: number; to: number; clean: boolean; embedding: Float32Array }[] = [];
     const windows: LabelledWindow[] = [];
     for (let i = 0; i < starts.length; i += BATCH) {
+      // A turn for the event loop per batch: a cancel lands, the page's watchdog ping is answered.
+      await yieldToEventLoop();
       cancelled();
       const chunk = starts.slice(i, i + BATCH);
       const acts = await this.#segment(audio, chunk);

@@ -40,6 +40,7 @@ import { logMel } from './features';
 import type { InferenceSession } from 'onnxruntime-web';
 import { withOrtLock } from './ort-lock';
 import type { Accuracy, Task, TranscribeResult, TranscribeUpdate } from './protocol';
+import { yieldToEventLoop } from './yield';
 
 /** OpenAI's `sample_len`: at most half the decoder context per window. */
 const MAX_NEW_TOKENS = 224;
@@ -70,24 +71,6 @@ interface GenerationConfigLike {
   lang_to_id?: Record<string, number>;
   task_to_id?: Record<string, number>;
   is_multilingual?: boolean;
-}
-
-/**
- * Let queued messages (a `cancel` from the UI) run between decoder steps. ONNX Runtime's
- * `run()` settles through microtasks only, so without this a cancel would wait for the window
- * to finish. A MessageChannel round trip is used instead of setTimeout, which browsers clamp to
- * 4 ms when nested (that would add 4 ms to every token).
- */
-function yieldToEventLoop(): Promise<void> {
-  if (typeof MessageChannel === 'undefined') return new Promise((r) => setTimeout(r, 0));
-  return new Promise((resolve) => {
-    const { port1, port2 } = new MessageChannel();
-    port1.onmessage = () => {
-      port1.close();
-      resolve();
-    };
-    port2.postMessage(null);
-  });
 }
 
 class FlagCriteria extends StoppingCriteria {

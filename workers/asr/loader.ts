@@ -122,6 +122,18 @@ async function keepWholeOrNothing(modelId: string, files: string[]): Promise<boo
   return false;
 }
 
+/** ONNX Runtime's and the JS engine's words for an allocation that failed (the WASM heap could not grow, an ArrayBuffer was refused). */
+const OUT_OF_MEMORY = /out of memory|\bOOM\b|failed to allocate|allocation failed|bad_alloc|could not allocate|Maximum memory size/i;
+
+/**
+ * An allocation failure during a job, named so the page can suggest a smaller model or
+ * precision (and start a fresh worker: the heap may be left fragmented); null for any other error.
+ */
+export function outOfMemory(err: unknown): Error | null {
+  const message = err instanceof Error ? err.message : String(err);
+  return OUT_OF_MEMORY.test(message) ? asrError('OutOfMemory', `Not enough memory: ${message}`, err) : null;
+}
+
 function classify(err: unknown, modelId: string): Error {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof Error && ['ModelNotFound', 'NotAModelSource', 'NoOnnxWeights', 'NotWhisper', 'WebGpuUnavailable'].includes(err.name)) return err;
@@ -137,7 +149,7 @@ function classify(err: unknown, modelId: string): Error {
   if (err instanceof TypeError || /Failed to fetch|NetworkError|network/i.test(message)) {
     return asrError('NetworkError', `Could not reach the model source to download “${modelId}”. Are you offline?`, err);
   }
-  if (/memory|allocation|OOM|RangeError: Array buffer/i.test(message)) {
+  if (OUT_OF_MEMORY.test(message) || /memory|allocation/i.test(message)) {
     return asrError('OutOfMemory', `Not enough memory to load “${modelId}”. Try a smaller model or a lower precision.`, err);
   }
   return asrError('Unknown', `Could not load “${modelId}”: ${message}`, err);

@@ -272,5 +272,11 @@ export interface AsrApi {
   diarize(request: DiarizeRequest, onProgress: (p: DiarizeProgress) => void): Promise<DiarizeResult>;
   /** Cooperative: the job stops after the current decoder step and resolves with what it has. */
   cancel(jobId: number): void;
+  /**
+   * Answers at once whenever the worker's event loop is free (between decoder steps, between
+   * downloads). The page's watchdog pings while a job runs: no answer for long means the worker
+   * is stuck in a call that will not return (or was closed).
+   */
+  ping(): true;
   dispose(): Promise<void>;
 }

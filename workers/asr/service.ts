@@ -8,7 +8,7 @@ import { downmix } from '../../src/domain/audio/downmix';
 import { resample } from '../../src/domain/audio/resample';
 import { MAX_PROMPT_TOKENS, WhisperEngine } from './engine';
 import { LiveSession } from './live';
-import { asrError, capabilities, loadWhisper } from './loader';
+import { asrError, capabilities, loadWhisper, outOfMemory } from './loader';
 import type { AsrApi, Capabilities, LoadedModel } from './protocol';
 import { createRecording } from './recording';
 import { SileroVad, type OrtRuntime } from './vad';
@@ -145,6 +145,8 @@ export function createAsrService(): AsrApi {
             },
             onUpdate,
           );
+        } catch (err) {
+          throw outOfMemory(err) ?? err;
         } finally {
           cancelled.delete(request.jobId);
         }
@@ -181,6 +183,8 @@ export function createAsrService(): AsrApi {
     cancel(jobId) {
       cancelled.add(jobId);
     },
+
+    ping: () => true,
 
     async liveStart(port, options, onUpdate) {
       const e = requireEngine();

@@ -5,6 +5,7 @@
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { withOrtLock } from './ort-lock';
+import { yieldToEventLoop } from './yield';
 import { VAD_CONTEXT_SAMPLES, VAD_FRAME_SAMPLES } from '../../src/domain/audio/vad-segmenter';
 
 export interface OrtRuntime {
@@ -101,7 +102,13 @@ export class SileroVad {
     const input = new Float32Array(B * (C + F));
     const { Tensor: T } = this.#ort;
     const t0 = performance.now();
+    let turn = t0;
     for (let s = 0; s < steps; s++) {
+      // Give the event loop a turn every ~50 ms: a cancel lands, the watchdog's ping is answered.
+      if (performance.now() - turn > 50) {
+        await yieldToEventLoop();
+        turn = performance.now();
+      }
       if (isCancelled()) break;
       // Lane b reads frame b·per − W + s (before 0: silence), with the 64 samples before it.
       for (let b = 0; b < B; b++) {

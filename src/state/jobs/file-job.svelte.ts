@@ -30,8 +30,10 @@ export interface JobOutcome {
   status: 'done' | 'cancelled' | 'failed' | 'skipped';
   error?: UiError;
   fatal?: boolean;
-  /** The worker crashed (the workspace already says so). */
+  /** The worker crashed or hung (the workspace already says so); the entry was kept as interrupted. */
   crashed?: boolean;
+  /** The entry was kept as interrupted: Resume continues it from its settled text. */
+  resumable?: boolean;
   entryId?: string | null;
   duration?: number;
 }
@@ -216,8 +218,19 @@ export class FileJob {
       return { status: result.cancelled ? 'cancelled' : 'done', entryId, duration };
     } catch (err) {
       this.#end('failed');
-      // The entry stays "running" until the next start marks it interrupted: resumable.
-      if ((err as Error).name === 'WorkerCrashed') return { status: 'failed', error: { key: 'errWorkerCrashed' }, crashed: true, entryId, duration };
+      const name = (err as Error).name;
+      if (name === 'WorkerCrashed' || name === 'OutOfMemory') {
+        // The text settled so far is written as an interrupted entry at once (not at the next
+        // start), so Resume — here, in the history, or the queue's own retry — continues it.
+        if (jobId === this.#jobId) {
+          await this.#history.finish(entryId, { segments: [...doc.segments], completedUntil: doc.meta.completedUntil, language: doc.meta.language }, 'interrupted', { keepAudio: true });
+        }
+        if (name === 'WorkerCrashed') return { status: 'failed', error: { key: 'errWorkerCrashed' }, crashed: true, entryId, duration, resumable: true };
+        // Out of memory mid-job: a fresh worker (the heap stays at its high-water mark) and words
+        // that say what to change.
+        this.#model.recycle();
+        return { status: 'failed', error: { key: 'errOutOfMemoryRun', params: { model: request.modelId } }, entryId, duration, resumable: true };
+      }
       return { status: 'failed', error: { message: (err as Error).message }, entryId, duration };
     }
   }

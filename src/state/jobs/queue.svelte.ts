@@ -322,7 +322,8 @@ export class BatchQueue {
           this.#done(item.id, entry.id, { duration: entry.duration });
           return;
         }
-        if (entry && entry.hasAudio && entry.completedUntil > 0) resume = { id: entry.id, segments: entry.segments, from: entry.completedUntil };
+        // Resumed even from 0 s: the same entry goes on (no second entry for one file).
+        if (entry && entry.hasAudio) resume = { id: entry.id, segments: entry.segments, from: entry.completedUntil };
       } else if (!item.force) {
         const repeat = this.#history.findRepeat(hash, key);
         if (repeat) {
@@ -344,6 +345,10 @@ export class BatchQueue {
         this.#done(item.id, out.entryId ?? undefined, { duration: out.duration });
       } else if (out.status === 'cancelled' || out.status === 'skipped') {
         this.#update(item.id, { state: 'queued' });
+      } else if (out.crashed && !item.crashes) {
+        // The engine crashed or hung on this file: the model is loading again in a fresh worker,
+        // and the file goes on from its saved text. A second crash on it is the file's error.
+        this.#update(item.id, { state: 'queued', crashes: 1 });
       } else if (out.fatal) {
         this.#update(item.id, { state: 'queued' });
         this.#paused = true;
