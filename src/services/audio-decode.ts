@@ -47,6 +47,54 @@ export function sniffSampleRate(head: Uint8Array): number | null {
   return null;
 }
 
+/**
+ * Our own reader for the PCM WAVs browsers refuse: 64-bit float (Chromium decodes only up to 32),
+ * and a header whose data size is larger than the file (a recorder that died before it wrote
+ * the real size — the audio that is there is still good). Written here because it is ~30 lines
+ * and no WAV library handles the second case; everything else is left to the browser.
+ */
+export function readPcmWav(head: Uint8Array): DecodedAudio | null {
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const ascii = (from: number) => String.fromCharCode(...head.subarray(from, from + 4));
+  if (head.length < 12 || ascii(0) !== 'RIFF' || ascii(8) !== 'WAVE') return null;
+  let format = 0, channelCount = 0, sampleRate = 0, bits = 0;
+  for (let offset = 12; offset + 8 <= head.length; ) {
+    const id = ascii(offset);
+    const size = view.getUint32(offset + 4, true);
+    const body = offset + 8;
+    if (id === 'fmt ' && body + 16 <= head.length) {
+      format = view.getUint16(body, true);
+      channelCount = view.getUint16(body + 2, true);
+      sampleRate = view.getUint32(body + 4, true);
+      bits = view.getUint16(body + 14, true);
+      if (format === 0xfffe && size >= 26) format = view.getUint16(body + 24, true);
+    } else if (id === 'data') {
+      const float = format === 3 && (bits === 32 || bits === 64);
+      const int = format === 1 && [8, 16, 24, 32].includes(bits);
+      if ((!float && !int) || channelCount < 1 || sampleRate < 1) return null;
+      const step = bits / 8;
+      const frames = Math.floor(Math.min(size, head.length - body) / (step * channelCount));
+      const channels = Array.from({ length: channelCount }, () => new Float32Array(frames));
+      for (let i = 0, p = body; i < frames; i++) {
+        for (let c = 0; c < channelCount; c++, p += step) {
+          let v: number;
+          if (float) v = bits === 64 ? view.getFloat64(p, true) : view.getFloat32(p, true);
+          else if (bits === 8) v = (head[p] - 128) / 128;
+          else if (bits === 16) v = view.getInt16(p, true) / 32768;
+          else if (bits === 24) v = ((head[p] | (head[p + 1] << 8) | (head[p + 2] << 16)) << 8 >> 8) / 8388608;
+          else v = view.getInt32(p, true) / 2147483648;
+          channels[c][i] = v;
+        }
+      }
+      return { channels, sampleRate };
+    } else if (size > head.length) {
+      return null;
+    }
+    offset = body + size + (size % 2);
+  }
+  return null;
+}
+
 const yieldToPage = () => new Promise<void>((r) => setTimeout(r, 0));
 
 export async function decodeFile(file: Blob & { name?: string }): Promise<DecodedAudio> {
@@ -57,11 +105,20 @@ export async function decodeFile(file: Blob & { name?: string }): Promise<Decode
   // Browsers accept 3 kHz..768 kHz for contexts; outside that let the browser resample.
   const rate = sniffed && sniffed >= 8000 && sniffed <= 192_000 ? sniffed : DEFAULT_RATE_HZ;
   const context = new OfflineAudioContext(1, 1, rate);
-  let buffer: AudioBuffer;
+  let buffer: AudioBuffer | DecodedAudio;
   try {
     buffer = await context.decodeAudioData(bytes);
   } catch (err) {
-    throw new AudioDecodeError('undecodable', `${name}: ${(err as Error)?.message ?? 'cannot decode'}`);
+    // decodeAudioData detached `bytes`; a File can be read again.
+    const wav = sniffed ? readPcmWav(new Uint8Array(await file.arrayBuffer())) : null;
+    if (!wav) throw new AudioDecodeError('undecodable', `${name}: ${(err as Error)?.message ?? 'cannot decode'}`);
+    buffer = wav;
+  }
+  if (!(buffer instanceof AudioBuffer)) {
+    const frames = buffer.channels[0]?.length ?? 0;
+    if (frames === 0) throw new AudioDecodeError('empty', `${name} has no audio`);
+    if (frames / buffer.sampleRate > MAX_SECONDS) throw new AudioDecodeError('too-long', `${name} is too long`, Math.round(frames / buffer.sampleRate / 60));
+    return buffer;
   }
   if (buffer.length === 0 || buffer.numberOfChannels === 0) throw new AudioDecodeError('empty', `${name} has no audio`);
   if (buffer.duration > MAX_SECONDS) {
