@@ -125,15 +125,16 @@ describe.skipIf(!ready)('bad inputs and hostile content (toy model, WASM fp32)',
     for (const batch of batches) {
       const t0 = Date.now();
       if (batch[0].big) {
-        // Too big for a buffer over the DevTools protocol: the file itself (its own name).
-        await page.setInputFiles('[data-testid=file-input]', batch[0].path);
+        // Too big for a buffer over the DevTools protocol: the file itself (its own name), with a
+        // short clip beside it so the two go through the queue like the rest.
+        await page.setInputFiles('[data-testid=file-input]', [batch[0].path, clips[3].file]);
       } else {
         await page.setInputFiles(
           '[data-testid=file-input]',
           batch.map((x) => ({ name: x.name, mimeType: x.mimeType, buffer: readFileSync(x.path) })),
         );
       }
-      const names = batch[0].big ? [batch[0].path.split('/').pop()!] : batch.map((x) => x.name);
+      const names = batch[0].big ? [batch[0].path.split('/').pop()!, clips[3].file.split('/').pop()!] : batch.map((x) => x.name);
       await page.waitForFunction((n) => n.every((name) => [...document.querySelectorAll('[data-testid=queue-item]')].some((el) => el.getAttribute('data-name') === name)), names, { timeout: 60_000 });
       if (await page.isEnabled('[data-testid=transcribe]')) await page.click('[data-testid=transcribe]');
       // Settled: every file of the batch done or failed. Allow the decode and a toy-model run per file.
