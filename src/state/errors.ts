@@ -24,6 +24,10 @@ export function uiErrorFor(err: Error, modelId: string): UiError {
       return { key: 'errNotWhisper', params: model };
     case 'NetworkError':
       return { key: 'errNetwork', params: model };
+    case 'DownloadInterrupted':
+      return { key: 'errDownloadCut', params: model };
+    case 'CorruptCache':
+      return { key: 'errCorruptCache', params: model };
     case 'OutOfMemory':
       return { key: 'errOutOfMemory', params: model };
     case 'WebGpuUnavailable':
@@ -35,5 +39,5 @@ export function uiErrorFor(err: Error, modelId: string): UiError {
   }
 }
 
-type AsrErrorKey = 'errModelNotFound' | 'errNotAModelSource' | 'errNoOnnx' | 'errNotWhisper' | 'errNetwork' | 'errOutOfMemory' | 'errNoShaderF16' | 'errNoWebGpu' | 'errOfflineModeLoad';
+type AsrErrorKey = 'errModelNotFound' | 'errNotAModelSource' | 'errNoOnnx' | 'errNotWhisper' | 'errNetwork' | 'errDownloadCut' | 'errCorruptCache' | 'errOutOfMemory' | 'errNoShaderF16' | 'errNoWebGpu' | 'errOfflineModeLoad';
 

@@ -110,7 +110,7 @@ export class ModelSession {
     return outcome;
   }
 
-  async #load(request: LoadRequest): Promise<LoadOutcome> {
+  async #load(request: LoadRequest, again = true): Promise<LoadOutcome> {
     this.#loading = true;
     this.#progress = null;
     this.#loaded = null;
@@ -122,6 +122,12 @@ export class ModelSession {
     } catch (err) {
       this.#loadedRequest = null;
       if ((err as Error).name === 'WorkerCrashed') return { ok: false, error: null };
+      if ((err as Error).name === 'CacheRemoved' && again) {
+        // The cached copy was damaged and is gone: download it again, in a fresh worker (the
+        // failed load may have left work running in the old one's ONNX Runtime).
+        this.recycle();
+        return this.#load(request, false);
+      }
       // A heap that could not grow stays at its high-water mark: try again in a fresh worker.
       if ((err as Error).name === 'OutOfMemory') this.recycle();
       return { ok: false, error: uiErrorFor(err as Error, request.modelId) };

@@ -8,8 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Worker } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileMode, openApp, segments, state, type SegmentOut } from './app';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { download, fileMode, openApp, segments, state, transcribe, type SegmentOut } from './app';
 import { haveChromium, launch, watchConsole } from './browser';
 import { MEMORIZED_MODEL, ROOT, TINY_EN_MODEL, have, joinWithPauses, memorizedClips } from './fixtures';
 import { startServer, type TestServer } from './server';
@@ -35,6 +35,25 @@ async function progress(page: Page): Promise<number> {
 async function historyItems(page: Page): Promise<{ name: string; state: string; id: string }[]> {
   return page.$$eval('[data-testid=history-item]', (els) =>
     els.map((el) => ({ name: el.querySelector('[data-testid=history-open]')?.textContent?.trim() ?? '', state: el.getAttribute('data-state') ?? '', id: el.getAttribute('data-id') ?? '' })),
+  );
+}
+
+/** The history entries as stored (IndexedDB). */
+async function storedEntries(page: Page): Promise<{ id: string; name: string; state: string; hasAudio: boolean; segments: unknown[] }[]> {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('earshot');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const req = open.result.transaction('transcripts').objectStore('transcripts').getAll();
+          req.onsuccess = () => {
+            open.result.close();
+            resolve(req.result);
+          };
+          req.onerror = () => reject(req.error);
+        };
+      }),
   );
 }
 
@@ -172,5 +191,111 @@ describe.skipIf(!ready)('injected faults (toy model, WASM fp32)', () => {
     expect(await state(fresh)).not.toBe('error');
     expect(freshLogs.filter((l) => l.includes('pageerror'))).toEqual([]);
     await fresh.close();
+  });
+
+  describe('storage and network', () => {
+    let fresh: BrowserContext;
+    let p: Page;
+    let pLogs: string[];
+    const decoder = `/models/${MODEL}/onnx/decoder_model_merged.onnx`;
+    const cachedUrls = () => p.evaluate(async () => (await (await caches.open('transformers-cache')).keys()).map((r) => new URL(r.url).pathname));
+
+    beforeAll(async () => {
+      // A new context: empty caches, empty history.
+      fresh = await browser.newContext({ acceptDownloads: true });
+      p = await fresh.newPage();
+      pLogs = watchConsole(p);
+    });
+
+    // In front: a hidden page's timers are throttled (to once a minute after a while).
+    beforeEach(() => p.bringToFront());
+
+    afterAll(async () => {
+      server.cut(decoder, null);
+      await fresh?.close();
+    });
+
+    it('the network lost mid-download: says the download was cut, keeps no partial file, and Load again fetches only what is missing', async () => {
+      server.cut(decoder, 8_000_000); // of 28 MB
+      await openApp(p, server, MODEL, 'wasm', 'fp32');
+      await p.click('[data-testid=load-model]');
+      await p.waitForSelector('[data-testid=status][data-state=error]', { timeout: 120_000 });
+      const message = await p.textContent('[data-testid=error]');
+      console.log(`[faults] download cut: ${message}`);
+      expect(message).toMatch(/download of “earshot-test-memorized” was interrupted.*Files already downloaded are kept/);
+      const stored = await cachedUrls();
+      expect(stored, 'no partial file stored').not.toContain(decoder);
+      expect(stored).toContain(`/models/${MODEL}/config.json`);
+      server.cut(decoder, null);
+      const before = server.requests.length;
+      await p.click('[data-testid=load-model]');
+      await p.waitForFunction(() => /Ready|就绪/.test(document.querySelector('[data-testid=status]')?.textContent ?? ''), undefined, { timeout: 120_000, polling: 200 });
+      const fetched = server.requests.slice(before).filter((r) => r.startsWith(`/models/${MODEL}/`));
+      console.log(`[faults] load again fetched: ${fetched.join(', ')}`);
+      expect(fetched).toContain(decoder);
+      // What was stored whole is not fetched again.
+      for (const url of stored) expect(fetched).not.toContain(url);
+      expect(await cachedUrls()).toContain(decoder);
+    });
+
+    it('a cached model file damaged on the disk: found at the next load, fetched again, and the model works', async () => {
+      const size = (await p.evaluate(async (url) => (await (await (await caches.open('transformers-cache')).match(url))!.arrayBuffer()).byteLength, `${server.url}${decoder}`));
+      await p.evaluate(async (url) => {
+        const cache = await caches.open('transformers-cache');
+        await cache.put(url, new Response(new Uint8Array(4096).fill(7), { headers: { 'content-type': 'application/octet-stream', 'content-length': '4096' } }));
+      }, `${server.url}${decoder}`);
+      await p.reload();
+      await openApp(p, server, MODEL, 'wasm', 'fp32');
+      const before = server.requests.length;
+      const t0 = Date.now();
+      await p.click('[data-testid=load-model]');
+      await p.waitForFunction(() => /Ready|就绪/.test(document.querySelector('[data-testid=status]')?.textContent ?? '') || document.querySelector('[data-testid=error]'), undefined, { timeout: 120_000, polling: 200 });
+      expect(await p.$$eval('[data-testid=error]', (els) => els.map((e) => e.textContent)), pLogs.join('\n')).toEqual([]);
+      expect(server.requests.slice(before)).toContain(decoder);
+      console.log(`[faults] damaged cache: loaded again in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${pLogs.filter((l) => /failed to load from the cache/.test(l)).length} warning`);
+      const after = await p.evaluate(async (url) => (await (await (await caches.open('transformers-cache')).match(url))!.arrayBuffer()).byteLength, `${server.url}${decoder}`);
+      expect(after).toBe(size);
+      const t1 = Date.now();
+      const r = await transcribe(p, clips[4].file);
+      console.log(`[faults] then transcribed in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+      expect(r.state).toBe('done');
+      expect(r.segments.length).toBeGreaterThan(0);
+    });
+
+    it('storage full while the history is written: the transcript is on screen, the user is told, and nothing half written is left', async () => {
+      const kept = (await storedEntries(p)).map((e) => e.id);
+      expect(kept.length).toBeGreaterThan(0);
+      // The disk fills up: IndexedDB refuses what does not fit — the recording kept with the entry
+      // (≈ 175 kB) — with the error a full quota raises. (Chromium's quota override is not applied
+      // to a database that is already open, so the refusal is made where the app meets it.)
+      await p.evaluate(() => {
+        const put = IDBObjectStore.prototype.put;
+        IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+          if (value instanceof Blob && value.size > 50_000) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+          return put.call(this, value, key);
+        };
+      });
+      {
+        const r = await transcribe(p, clips[5].file);
+        expect(r.state).toBe('done');
+        expect(r.segments.length).toBeGreaterThan(0);
+        await p.waitForSelector('[data-testid=history] [role=alert]', { timeout: 10_000 });
+        const message = await p.textContent('[data-testid=history] [role=alert]');
+        console.log(`[faults] storage full: ${message}`);
+        expect(message).toMatch(/Storage is full.*still on screen.*export it/);
+        // The export still works: the text is not lost.
+        expect((await download(p, 'export-txt')).text.trim().length).toBeGreaterThan(0);
+        await p.waitForTimeout(1_500); // the last progress write
+      }
+      // After a reload: the entries made before are all there, and no broken one was added.
+      await p.reload();
+      await p.waitForSelector('[data-testid=history]');
+      const entries = await storedEntries(p);
+      expect(entries.map((e) => e.id).filter((id) => kept.includes(id)).sort()).toEqual([...kept].sort());
+      // The new entry is whole without its audio: the text, a finished state, no audio claimed.
+      const added = entries.filter((x) => !kept.includes(x.id));
+      expect(added.map((e) => [e.name, e.state, e.hasAudio, e.segments.length > 0])).toEqual([[clips[5].file.split('/').pop(), 'complete', false, true]]);
+      expect(pLogs.filter((l) => l.includes('pageerror'))).toEqual([]);
+    });
   });
 });

@@ -28,6 +28,8 @@ export interface TestServer {
   requests: string[];
   /** Serve `body` at `path` instead of the file (a new deploy of one file); null: the file again. */
   override(path: string, body: string | null): void;
+  /** Drop the connection after `bytes` of this file (the network lost mid-download); null: whole again. */
+  cut(path: string, bytes: number | null): void;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startServer(
 ): Promise<TestServer> {
   const requests: string[] = [];
   const overrides = new Map<string, string>();
+  const cuts = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     requests.push(url.pathname);
@@ -78,6 +81,15 @@ export async function startServer(
     }
     res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
     res.setHeader('Content-Length', statSync(file).size);
+    const cut = cuts.get(path);
+    if (cut !== undefined) {
+      // Promise the whole file, send part of it, then drop the connection.
+      res.flushHeaders();
+      createReadStream(file, { start: 0, end: cut - 1 })
+        .on('data', (chunk) => res.write(chunk))
+        .on('end', () => setTimeout(() => res.socket?.destroy(), 50));
+      return;
+    }
     createReadStream(file).pipe(res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -86,6 +98,7 @@ export async function startServer(
     url: `http://127.0.0.1:${port}`,
     requests,
     override: (path, body) => (body === null ? overrides.delete(path) : overrides.set(path, body)),
+    cut: (path, bytes) => (bytes === null ? cuts.delete(path) : cuts.set(path, bytes)),
     close: () => new Promise((r) => server.close(() => r())),
   };
 }

@@ -171,12 +171,47 @@ async function modelFileExists(modelId: string, part: ModelPart, dtype: Dtype): 
   }
 }
 
-export async function loadWhisper(
-  request: LoadRequest,
-  caps: Capabilities,
-  onProgress: (p: LoadProgress) => void,
-): Promise<{ whisper: LoadedWhisper; device: Device; dtype: { encoder: Dtype; decoder: Dtype }; stored: boolean; dtypeReason: DtypePlan['reason'] }> {
+type Loaded = { whisper: LoadedWhisper; device: Device; dtype: { encoder: Dtype; decoder: Dtype }; stored: boolean; dtypeReason: DtypePlan['reason'] };
+
+/** This model's files in the model cache (by URL prefix). */
+async function cachedFiles(modelId: string): Promise<Request[]> {
+  if (typeof caches === 'undefined') return [];
+  const base = modelBaseUrl(modelId);
+  const cache = await caches.open(MODEL_CACHE);
+  return (await cache.keys()).filter((r) => r.url.startsWith(base));
+}
+
+/** Errors that a damaged cached file can cause (a config that is not JSON, a graph that does not parse), as opposed to the network, the device or the model source. */
+const NOT_FROM_THE_CACHE = new Set(['NetworkError', 'DownloadInterrupted', 'OfflineMode', 'WebGpuUnavailable', 'OutOfMemory', 'ModelNotFound', 'NoOnnxWeights']);
+
+/**
+ * Load a Whisper model. A load that fails on files from the cache (damaged on the disk, or
+ * stored by an older build) removes this model's cached files (`CacheRemoved`); the page then
+ * loads it again in a fresh worker, downloading it: the user sees a load that took longer, not a
+ * model that can never load again. In offline mode nothing can be fetched, so it says what is
+ * wrong instead.
+ */
+export async function loadWhisper(request: LoadRequest, caps: Capabilities, onProgress: (p: LoadProgress) => void): Promise<Loaded> {
   configureSource(request.source);
+  const cached = request.source.kind === 'folder' ? [] : await cachedFiles(request.modelId).catch(() => []);
+  try {
+    return await loadOnce(request, caps, onProgress);
+  } catch (err) {
+    if (cached.length === 0 || NOT_FROM_THE_CACHE.has((err as Error).name)) throw err;
+    if (request.offline) {
+      throw asrError('CorruptCache', `The copy of “${request.modelId}” on this device is damaged (${(err as Error).message}). Turn offline mode off to download it again.`, err);
+    }
+    console.warn(`Earshot: “${request.modelId}” failed to load from the cache (${(err as Error).message}); removing it to download it again.`);
+    const cache = await caches.open(MODEL_CACHE);
+    await Promise.all((await cachedFiles(request.modelId)).map((r) => cache.delete(r)));
+    // Not loaded again here: parts of the failed load (another file's session still being
+    // created) may still be running in this worker's ONNX Runtime. The page loads it again in a
+    // fresh worker.
+    throw asrError('CacheRemoved', `The copy of “${request.modelId}” on this device was damaged and has been removed.`, err);
+  }
+}
+
+async function loadOnce(request: LoadRequest, caps: Capabilities, onProgress: (p: LoadProgress) => void): Promise<Loaded> {
   offline = !!request.offline;
   env.backends.onnx.wasm!.numThreads = Math.max(1, Math.min(request.threads ?? caps.threads, caps.threads));
 
@@ -240,7 +275,14 @@ export async function loadWhisper(
     return { whisper: { model, processor, tokenizer, step }, device, dtype, stored, dtypeReason: choice.reason };
   } catch (err) {
     if ((err as Error)?.name === 'OfflineMode') throw err;
-    throw classify(err, request.modelId);
+    const named = classify(err, request.modelId);
+    // The network went away after bytes had arrived: the download was cut, not refused.
+    // transformers.js stores a file only once it is whole, so the files already stored are kept
+    // and Load again fetches only the rest.
+    if (named.name === 'NetworkError' && Object.values(progress.files).some((f) => f.loaded > 0)) {
+      throw asrError('DownloadInterrupted', `The download of “${request.modelId}” was interrupted (${(err as Error).message}). Files already downloaded are kept; load again to fetch the rest.`, err);
+    }
+    throw named;
   }
 }
 

@@ -238,6 +238,12 @@ export type AsrErrorName =
   | 'NoOnnxWeights'
   | 'NotWhisper'
   | 'NetworkError'
+  /** The network went away in the middle of a model download (files already whole are kept). */
+  | 'DownloadInterrupted'
+  /** A cached model file is damaged and offline mode forbids fetching it again. */
+  | 'CorruptCache'
+  /** A cached model file was damaged and the model's cached files are removed: load again (in a fresh worker). */
+  | 'CacheRemoved'
   | 'WebGpuUnavailable'
   | 'OutOfMemory'
   | 'NoModelLoaded'
