@@ -17,7 +17,7 @@ export const MAX_SECONDS = 4 * 60 * 60;
 
 export class AudioDecodeError extends Error {
   constructor(
-    readonly kind: 'empty' | 'undecodable' | 'too-long',
+    readonly kind: 'empty' | 'undecodable' | 'too-long' | 'unreadable',
     message: string,
     readonly minutes = 0,
   ) {
@@ -100,7 +100,13 @@ const yieldToPage = () => new Promise<void>((r) => setTimeout(r, 0));
 export async function decodeFile(file: Blob & { name?: string }): Promise<DecodedAudio> {
   const name = file.name ?? 'file';
   if (file.size === 0) throw new AudioDecodeError('empty', `${name} is empty`);
-  const bytes = await file.arrayBuffer();
+  let bytes: ArrayBuffer;
+  try {
+    bytes = await file.arrayBuffer();
+  } catch (err) {
+    // Too big to hold in memory at once (Chromium refuses ~2 GB), or the file went away.
+    throw new AudioDecodeError('unreadable', `${name}: ${(err as Error)?.message ?? 'cannot read'}`);
+  }
   const sniffed = sniffSampleRate(new Uint8Array(bytes, 0, Math.min(bytes.byteLength, 4096)));
   // Browsers accept 3 kHz..768 kHz for contexts; outside that let the browser resample.
   const rate = sniffed && sniffed >= 8000 && sniffed <= 192_000 ? sniffed : DEFAULT_RATE_HZ;

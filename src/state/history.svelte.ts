@@ -34,8 +34,11 @@ export interface JobProgress {
 export class History {
   entries = $state.raw<HistoryEntry[]>([]);
   available = $state(false);
-  /** Last storage problem, for the UI (`full`: the quota is used up). */
-  problem = $state<'full' | 'failed' | null>(null);
+  /**
+   * Last storage problem, for the UI (`full`: the quota is used up; `audio-full`: the text was
+   * saved, the audio kept with it was not).
+   */
+  problem = $state<'full' | 'audio-full' | 'failed' | null>(null);
 
   #store: HistoryStore | null = null;
   #pending = new Map<string, { progress: JobProgress; timer: ReturnType<typeof setTimeout> }>();
@@ -52,8 +55,8 @@ export class History {
     if (this.#store) this.entries = await this.#store.list();
   }
 
-  #report(err: unknown) {
-    this.problem = err instanceof StorageFullError ? 'full' : 'failed';
+  #report(err: unknown, audioOnly = false) {
+    this.problem = err instanceof StorageFullError ? (audioOnly ? 'audio-full' : 'full') : 'failed';
   }
 
   /** A job begins: returns the entry id (null without storage). */
@@ -90,7 +93,7 @@ export class History {
           entry.hasAudio = true;
           await store.put(entry);
         } catch (err) {
-          this.#report(err); // the text is still kept; only resuming needs the audio
+          this.#report(err, true); // the text is still kept; only resuming needs the audio
         }
       }
     } catch (err) {

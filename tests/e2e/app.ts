@@ -111,3 +111,33 @@ export async function downloadBytes(page: Page, testid: string): Promise<{ name:
   const [d] = (await Promise.all([page.waitForEvent('download'), page.click(`[data-testid=${testid}]`)])) as [Download, void];
   return { name: d.suggestedFilename(), bytes: readFileSync(await d.path()) };
 }
+
+/** A history entry as the app stores it (IndexedDB `earshot`, store `transcripts`): the fields tests look at. */
+export interface StoredEntry {
+  id: string;
+  name: string;
+  state: string;
+  hasAudio: boolean;
+  completedUntil: number;
+  duration: number;
+  segments: { start: number; end: number; text: string }[];
+}
+
+/** Every history entry as stored, read the way the app reads it. */
+export async function storedEntries(page: Page): Promise<StoredEntry[]> {
+  return page.evaluate(
+    () =>
+      new Promise<StoredEntry[]>((resolve, reject) => {
+        const open = indexedDB.open('earshot');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const req = open.result.transaction('transcripts').objectStore('transcripts').getAll();
+          req.onsuccess = () => {
+            open.result.close();
+            resolve(req.result);
+          };
+          req.onerror = () => reject(req.error);
+        };
+      }),
+  );
+}

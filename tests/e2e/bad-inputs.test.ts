@@ -17,7 +17,7 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/domain/transcript/formats';
 import { badInputs, type BadInput } from '../fixtures/bad-inputs/generate';
-import { download, fileMode, openApp, openSettings, segments, transcribe } from './app';
+import { download, fileMode, openApp, openSettings, segments, storedEntries, transcribe } from './app';
 import { haveChromium, launch, watchConsole } from './browser';
 import { CACHE, MEMORIZED_MODEL, ROOT, have, memorizedClips } from './fixtures';
 import { startServer, type TestServer } from './server';
@@ -38,32 +38,6 @@ interface Outcome {
 async function queueItems(page: Page): Promise<Outcome[]> {
   return page.$$eval('[data-testid=queue-item]', (els) =>
     els.map((el) => ({ name: el.getAttribute('data-name') ?? '', state: el.getAttribute('data-state') ?? '', text: el.querySelector('[data-testid=queue-item-state]')?.textContent?.trim() ?? '' })),
-  );
-}
-
-interface Stored {
-  id: string;
-  name: string;
-  state: string;
-  segments: { text: string }[];
-}
-
-/** Every history entry as stored (IndexedDB). */
-async function storedHistory(page: Page): Promise<Stored[]> {
-  return page.evaluate(
-    () =>
-      new Promise<Stored[]>((resolve, reject) => {
-        const open = indexedDB.open('earshot');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const req = open.result.transaction('transcripts').objectStore('transcripts').getAll();
-          req.onsuccess = () => {
-            open.result.close();
-            resolve((req.result as Stored[]).map((e) => ({ id: e.id, name: e.name, state: e.state, segments: e.segments.map((s) => ({ text: s.text })) })));
-          };
-          req.onerror = () => reject(req.error);
-        };
-      }),
   );
 }
 
@@ -108,7 +82,7 @@ describe.skipIf(!ready)('bad inputs and hostile content (toy model, WASM fp32)',
     // What the user had before: a transcript on screen, and its history entry.
     const first = await transcribe(page, clips[0].file);
     expect(first.state).toBe('done');
-    const historyBefore = await storedHistory(page);
+    const historyBefore = await storedEntries(page);
     expect(historyBefore.length).toBeGreaterThan(0);
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
@@ -165,10 +139,10 @@ describe.skipIf(!ready)('bad inputs and hostile content (toy model, WASM fp32)',
     // A clear error names the file and is not the engine's own crash message.
     const clear = errors.filter((o) => o.text.includes(o.name.slice(4, 40)) && !/stopped unexpectedly|stopped responding/.test(o.text));
     const crashes = all.filter((o) => /stopped unexpectedly|stopped responding/.test(o.text)).length + logs.filter((l) => l.includes('pageerror')).length + (crashed ? 1 : 0);
-    const historyAfter = await storedHistory(page);
+    const historyAfter = await storedEntries(page);
     const lost = historyBefore.filter((b) => {
       const a = historyAfter.find((x) => x.id === b.id);
-      return !a || a.state !== b.state || JSON.stringify(a.segments) !== JSON.stringify(b.segments);
+      return !a || a.state !== b.state || JSON.stringify(a.segments.map((x) => x.text)) !== JSON.stringify(b.segments.map((x) => x.text));
     }).length;
     // Every transcribed file has its complete entry (or was found in the history: same bytes).
     const missing = transcribed.filter((o) => !historyAfter.some((h) => h.name === o.name && h.state === 'complete') && !/history|before/i.test(o.text));

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Worker } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { download, fileMode, openApp, segments, state, transcribe, type SegmentOut } from './app';
+import { download, fileMode, openApp, segments, state, storedEntries, transcribe, type SegmentOut } from './app';
 import { haveChromium, launch, watchConsole } from './browser';
 import { MEMORIZED_MODEL, ROOT, TINY_EN_MODEL, have, joinWithPauses, memorizedClips } from './fixtures';
 import { startServer, type TestServer } from './server';
@@ -38,25 +38,6 @@ async function historyItems(page: Page): Promise<{ name: string; state: string; 
   );
 }
 
-/** The history entries as stored (IndexedDB). */
-async function storedEntries(page: Page): Promise<{ id: string; name: string; state: string; hasAudio: boolean; segments: unknown[] }[]> {
-  return page.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('earshot');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const req = open.result.transaction('transcripts').objectStore('transcripts').getAll();
-          req.onsuccess = () => {
-            open.result.close();
-            resolve(req.result);
-          };
-          req.onerror = () => reject(req.error);
-        };
-      }),
-  );
-}
-
 /** Segments in time order, none twice: each starts where the one before ended or later. */
 function inOrder(list: SegmentOut[]) {
   for (let k = 1; k < list.length; k++) expect(list[k].start, `segment ${k} "${list[k].text}"`).toBeGreaterThanOrEqual(list[k - 1].end - 0.02);
@@ -77,8 +58,8 @@ describe.skipIf(!ready)('injected faults (toy model, WASM fp32)', () => {
     context = await browser.newContext({ acceptDownloads: true });
     page = await context.newPage();
     logs = watchConsole(page);
-    // ≈ 8 minutes of the clips with pauses: long enough to be stopped in the middle.
-    long = joinWithPauses('faults-long.wav', clips.slice(10, 22).flatMap((c) => [c.file, c.file, c.file, c.file, c.file, c.file, c.file, c.file]), [1.5, 0.8, 2.5]);
+    // ≈ 5 minutes of the clips with pauses: long enough to be stopped in the middle.
+    long = joinWithPauses('faults-5min.wav', clips.slice(10, 22).flatMap((c) => [c.file, c.file, c.file, c.file, c.file]), [1.5, 0.8, 2.5]);
     await openApp(page, server, MODEL, 'wasm', 'fp32');
     await fileMode(page);
   });
@@ -119,7 +100,7 @@ describe.skipIf(!ready)('injected faults (toy model, WASM fp32)', () => {
     await page.waitForSelector('[data-testid=error-action]', { timeout: 60_000 });
     expect(await asrWorker(page, stuck)).toBeTruthy();
     const entries = await historyItems(page);
-    const entry = entries.find((e) => e.name === 'faults-long.wav');
+    const entry = entries.find((e) => e.name === 'faults-5min.wav');
     expect(entry?.state).toBe('interrupted');
     await page.click('[data-testid=error-action]');
     await page.waitForSelector('[data-testid=status][data-state=done]', { timeout: 180_000 });
@@ -131,7 +112,7 @@ describe.skipIf(!ready)('injected faults (toy model, WASM fp32)', () => {
     const duration = Number(execFileSync('soxi', ['-D', long], { encoding: 'utf8' }));
     expect(after.at(-1)!.end).toBeGreaterThan(duration - 30);
     // One history entry for the file, complete: resumed, not started again.
-    const history = (await historyItems(page)).filter((e) => e.name === 'faults-long.wav');
+    const history = (await historyItems(page)).filter((e) => e.name === 'faults-5min.wav');
     expect(history).toEqual([{ ...entry!, state: 'complete' }]);
     expect(logs.filter((l) => l.includes('pageerror'))).toEqual([]);
   });
@@ -282,7 +263,7 @@ describe.skipIf(!ready)('injected faults (toy model, WASM fp32)', () => {
         await p.waitForSelector('[data-testid=history] [role=alert]', { timeout: 10_000 });
         const message = await p.textContent('[data-testid=history] [role=alert]');
         console.log(`[faults] storage full: ${message}`);
-        expect(message).toMatch(/Storage is full.*still on screen.*export it/);
+        expect(message).toMatch(/Storage is full: the latest transcript is saved, but not its audio/);
         // The export still works: the text is not lost.
         expect((await download(p, 'export-txt')).text.trim().length).toBeGreaterThan(0);
         await p.waitForTimeout(1_500); // the last progress write

@@ -132,8 +132,8 @@ export class FileJob {
     } catch (err) {
       this.#end('failed');
       if (err instanceof AudioDecodeError) {
-        const key = err.kind === 'empty' ? 'errEmpty' : err.kind === 'too-long' ? 'errTooLong' : 'errBadAudio';
-        return { status: 'failed', error: { key, params: { name: file.name, minutes: err.minutes } } };
+        const key = err.kind === 'empty' ? 'errEmpty' : err.kind === 'too-long' ? 'errTooLong' : err.kind === 'unreadable' ? 'errUnreadable' : 'errBadAudio';
+        return { status: 'failed', error: { key, params: { name: file.name, minutes: err.minutes, size: `${(file.size / 1e9).toFixed(1)} GB` } } };
       }
       if ((err as Error).name === 'WorkerCrashed') return { status: 'failed', error: { key: 'errWorkerCrashed' }, crashed: true };
       return { status: 'failed', error: { key: 'errBadAudio', params: { name: file.name } } };
