@@ -1,7 +1,7 @@
 /**
  * Fidelity of the audio path on every container, codec, rate and channel layout the app reads:
- * the same clips as WAV and converted (mp3, ogg, opus, m4a, flac, webm, mp4 video, 8 kHz,
- * 44.1 kHz, 48 kHz stereo), transcribed through the UI, against the same model in the plain
+ * the same clips as WAV and converted (mp3, ogg, m4a, flac, webm, mp4 video, 8 kHz, 48 kHz
+ * stereo; Ogg Opus and 44.1 kHz are read by bad-inputs.test.ts), transcribed through the UI, against the same model in the plain
  * pipeline in the same browser (bench/baseline) fed the same file decoded and resampled by ffmpeg
  * (an independent audio path).
  * 8 kHz audio loses the top half of the spectrum for both, so the comparison is per variant.
