@@ -18,8 +18,8 @@ const ROOT = resolve(import.meta.dirname, '..');
 const seconds = Number(process.argv[2]) || 120;
 const server = await startServer(join(ROOT, 'dist'), { 'whisper-tiny.en': TINY_EN_MODEL });
 try {
-  // Side by side: every decode on transformers.js's merged decoder and generate() (as before issue 15), then the app as it is.
-  const merged = process.env.NO_MERGED ? null : await liveBenchmark(server, benchAudio().live, 'whisper-tiny.en', rendererRssMb, seconds, '&decoder=merged');
+  // Side by side: every decode on transformers.js's merged decoder and generate() with whole-window encodes (as before issue 15), then the app as it is.
+  const merged = process.env.NO_MERGED ? null : await liveBenchmark(server, benchAudio().live, 'whisper-tiny.en', rendererRssMb, seconds, '&decoder=merged&encoder=window');
   if (merged) console.log('merged decoder:', JSON.stringify(merged));
   const figures = await liveBenchmark(server, benchAudio().live, 'whisper-tiny.en', rendererRssMb, seconds);
   console.log('app:', JSON.stringify(figures));

@@ -2,7 +2,7 @@
  * The live figures: a session through the fake microphone (bench audio `live`, utterances with
  * pauses) on the tiny-dimension random-weight model, WASM, 2 threads, with the app's defaults
  * (earlier text as prompt). Reported:
- *  - seconds from the end of each utterance (its last speech frame reaching the worker) to its
+ *  - seconds from the end of each utterance (the capture of its last speech frame) to its
  *    final text on screen: median and 90th percentile;
  *  - CPU share of the capture path: the worklet's resampler (timed here in Node, same V8, on
  *    48 kHz input in 128-sample blocks, the audio thread's workload) and the VAD's runs (timed in
@@ -24,6 +24,8 @@ export interface LiveFigures {
   utterances: number;
   final_latency_median_s: number;
   final_latency_p90_s: number;
+  /** Medians of where the finals' latency went (LiveStats.finalParts). */
+  final_parts_median_s: { vad: number; wait: number; decode: number; score: number };
   passes: number;
   pass_median_s: number;
   finals_from_passes: number;
@@ -46,6 +48,7 @@ export interface LiveFigures {
   main_thread_tasks_over_50ms: number;
 }
 
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
@@ -115,6 +118,12 @@ export async function liveBenchmark(server: TestServer, file: string, modelId: s
       utterances: stats.utterances,
       final_latency_median_s: Math.round(quantile(stats.latencies, 0.5) * 1000) / 1000,
       final_latency_p90_s: Math.round(quantile(stats.latencies, 0.9) * 1000) / 1000,
+      final_parts_median_s: {
+        vad: round3(quantile(stats.finalParts.map((p) => p.vad), 0.5)),
+        wait: round3(quantile(stats.finalParts.map((p) => p.wait), 0.5)),
+        decode: round3(quantile(stats.finalParts.map((p) => p.decode), 0.5)),
+        score: round3(quantile(stats.finalParts.map((p) => p.score), 0.5)),
+      },
       passes: stats.passes,
       pass_median_s: Math.round(quantile(stats.passSeconds, 0.5) * 1000) / 1000,
       finals_from_passes: stats.finalsFromPasses,

@@ -339,7 +339,7 @@ async function main() {
       ? [
           '## Live (microphone)',
           '',
-          'A session through the fake microphone (bench audio `live-120s.wav`: utterances with pauses), tiny-dims q8 random-weight model, WASM 2 threads, app defaults (earlier text as prompt). Latency: from an utterance\'s last speech frame reaching the worker to its final text. Capture CPU: the worklet\'s resampler (timed in Node on 48 kHz input in 128-sample blocks) plus the VAD runs in the worker, as a share of one core per second of audio. RSS: the renderer at 5 s and at the end of the session.',
+          'A session through the fake microphone (bench audio `live-120s.wav`: utterances with pauses), tiny-dims q8 random-weight model, WASM 2 threads, app defaults (earlier text as prompt). Latency: from the capture of an utterance\'s last speech frame (the session\'s audio clock, not when the worker handled it) to its final text. Capture CPU: the worklet\'s resampler (timed in Node on 48 kHz input in 128-sample blocks) plus the VAD runs in the worker, as a share of one core per second of audio. RSS: the renderer at 5 s and at the end of the session.',
           '',
           `| ${Object.keys(live).join(' | ')} |`,
           `| ${Object.keys(live).map(() => '---').join(' | ')} |`,

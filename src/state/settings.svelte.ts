@@ -66,6 +66,8 @@ export class Settings {
   fallback = true;
   /** From the URL only (`?decoder=merged`): no cached-step model, for the benchmark's side-by-side figures. */
   mergedDecoder = false;
+  /** From the URL only (`?encoder=window`): the exported encoder, full 30 s windows in live mode too (the benchmark's comparison). */
+  windowEncoder = false;
 
   constructor(search: string, storage: Storage | null) {
     let saved: Partial<Stored> = {};
@@ -91,6 +93,7 @@ export class Settings {
     this.threads = Number.isInteger(threads) && threads > 0 ? threads : undefined;
     this.fallback = params.get('fallback') !== '0';
     this.mergedDecoder = params.get('decoder') === 'merged';
+    this.windowEncoder = params.get('encoder') === 'window';
   }
 
   get source(): ModelSource {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { cachedStepModel } from '../../workers/asr/decoder-graph';
+import { anyLengthEncoder, cachedStepModel } from '../../workers/asr/decoder-graph';
 
 const MODEL = '../shared/models/whisper-tiny.en';
 const have = existsSync(`${MODEL}/onnx/decoder_model_merged_quantized.onnx`);
@@ -106,5 +106,32 @@ describe.skipIf(!have)('the cached decoder step cut out of the merged decoder', 
     // The logits say something: not all equal.
     const row = c.logits.data as Float32Array;
     expect(Math.max(...row.subarray(0, 1000)) - Math.min(...row.subarray(0, 1000))).toBeGreaterThan(1);
+  }, 60_000);
+});
+
+describe.skipIf(!have)('the encoder that takes any length', () => {
+  const original = have ? new Uint8Array(readFileSync(`${MODEL}/onnx/encoder_model_quantized.onnx`)) : new Uint8Array();
+  const config = have ? JSON.parse(readFileSync(`${MODEL}/config.json`, 'utf8')) : {};
+  const features = (frames: number, all: Float32Array) => {
+    const x = new Float32Array(80 * frames);
+    for (let m = 0; m < 80; m++) x.set(all.subarray(m * 3000, m * 3000 + frames), m * frames);
+    return new ort.Tensor('float32', x, [1, 80, frames]);
+  };
+
+  it("gives the exported encoder's output bit for bit on a whole window, and encodes a short input to frames / 2", async () => {
+    const bytes = anyLengthEncoder(original)!;
+    expect(bytes).not.toBeNull();
+    const a = await ort.InferenceSession.create(original);
+    const b = await ort.InferenceSession.create(bytes);
+    const mel = floats(80 * 3000, 11, 2);
+    const whole = features(3000, mel);
+    expect(maxDiff((await a.run({ input_features: whole })).last_hidden_state, (await b.run({ input_features: whole })).last_hidden_state)).toBe(0);
+    // The exported encoder refuses anything but 3 000 frames; the cut one takes 600 (6 s).
+    await expect(a.run({ input_features: features(600, mel) })).rejects.toThrow();
+    const short = (await b.run({ input_features: features(600, mel) })).last_hidden_state;
+    expect(short.dims).toEqual([1, 300, config.d_model]);
+    // Not an encoder (the merged decoder, garbage): null, and the app keeps the exported encoder.
+    expect(anyLengthEncoder(new Uint8Array(readFileSync(`${MODEL}/onnx/decoder_model_merged_quantized.onnx`)))).toBeNull();
+    expect(anyLengthEncoder(new Uint8Array([0x3a, 0x05, 1, 2]))).toBeNull();
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { splitWindow } from '../../src/domain/transcript/window';
-import { dropRepeatedSegments, findRepetitionLoop } from '../../src/domain/transcript/repetition';
+import { dropRepeatedSegments, findRepetitionLoop, secondCopyAt } from '../../src/domain/transcript/repetition';
 import { parseCues, toJson, toSrt, toTxt, toVtt, formatTimestamp } from '../../src/domain/transcript/formats';
 import { languageProbabilities, languageTokenMap, preferLanguages, whisperCodesOf } from '../../src/domain/transcript/langid';
 import { WHISPER_LANGUAGES, languageName } from '../../src/domain/languages';
@@ -57,6 +57,22 @@ describe('splitWindow (seek-based long-form merging)', () => {
     const w2 = splitWindow([ts(0), 5, 6, ts(1.5), EOT], info, 30 - 5);
     const words = [...w1.pieces, ...w2.pieces].flatMap((p) => p.tokens);
     expect(words).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
+
+describe('a phrase said twice (live text on a shortened window)', () => {
+  const phrase = [21, 22, 23, 24, 25];
+  it('finds where the second copy starts, so a pass keeps one', () => {
+    expect(secondCopyAt([1, 2, ...phrase, ...phrase, 7])).toBe(2 + phrase.length);
+    // A loop cut off mid-copy by the token limit: still the first copy's end.
+    expect(secondCopyAt([1, ...phrase, ...phrase, ...phrase.slice(0, 2)])).toBe(1 + phrase.length);
+  });
+
+  it('ignores short repeats people make and repeats inside text settled earlier', () => {
+    expect(secondCopyAt([1, 2, 3, 4, 3, 4, 5])).toBe(-1); // "very very", "ask not, ask not" are under five tokens
+    expect(secondCopyAt([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])).toBe(-1);
+    expect(secondCopyAt([...phrase, ...phrase, 8, 9], 2 * phrase.length)).toBe(-1);
+    expect(secondCopyAt([...phrase, ...phrase, 8, 9], 2 * phrase.length - 1)).toBe(phrase.length);
   });
 });
 

@@ -1,5 +1,6 @@
 /**
- * The decoder's cached step, cut out of the merged decoder's own bytes.
+ * The decoder's cached step, cut out of the merged decoder's own bytes (and, at the end of this
+ * file, the encoder made to take any length).
  *
  * Why: Optimum's `decoder_model_merged` wraps both decoders in one `If` on `use_cache_branch`.
  * Run as-is for every generated token it makes onnxruntime-web copy and re-do the whole encoder
@@ -275,4 +276,99 @@ function cut(model: Uint8Array): CachedStepModel | null {
     else out.push(model.subarray(f.start, f.end));
   }
   return { bytes: concat(out), keysTransposed, outputs: outputNames };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The encoder, for any number of frames.
+
+const GRAPH_VALUE_INFO = 13;
+const TENSOR = { dims: 1, dataType: 2, name: 8, rawData: 9 } as const;
+const INT64 = 7;
+const POSITIONS = /embed_positions/;
+
+/** A NodeProto of `opType` with these inputs and outputs. */
+function nodeBytes(opType: string, inputs: string[], outputs: string[]): Uint8Array[] {
+  return lengthDelimited(GRAPH.node, [...inputs.flatMap((i) => stringField(NODE.input, i)), ...outputs.flatMap((o) => stringField(NODE.output, o)), ...stringField(NODE.opType, opType)]);
+}
+
+/** A one-element int64 initializer. */
+function int64Initializer(name: string, value: number): Uint8Array[] {
+  const raw = new Uint8Array(8);
+  new DataView(raw.buffer).setBigInt64(0, BigInt(value), true);
+  return lengthDelimited(GRAPH.initializer, [Uint8Array.from([TENSOR.dims * 8, 1, TENSOR.dataType * 8, INT64]), ...stringField(TENSOR.name, name), ...lengthDelimited(TENSOR.rawData, [raw])]);
+}
+
+/** A float32 graph input or output of unstated shape. */
+function floatValueInfo(field: number, name: string): Uint8Array[] {
+  const tensorType = concat(lengthDelimited(TYPE_TENSOR, [Uint8Array.from([TENSOR_TYPE_ELEM * 8, FLOAT])]));
+  return lengthDelimited(field, [...stringField(VALUE_INFO_NAME, name), ...lengthDelimited(VALUE_INFO_TYPE, [tensorType])]);
+}
+
+/**
+ * The Whisper encoder for any even number of mel frames up to 3 000, or null when the bytes are not
+ * one this knows (callers keep the original).
+ *
+ * Why: the exported encoder adds its whole 1 500-row position table to the convolutions' output,
+ * so it only runs on a full 30 s window (3 000 frames), however short the audio. A live utterance
+ * is 1–10 s: encoding only its audio (plus a little padding) is 3–15× less work, and the encoder is
+ * most of a live final's wait on 2 cores (docs/performance.md). Here the table is sliced to the
+ * input's length first — `Shape → Slice → Slice(positions) → Add` — and the graph's fixed
+ * 3 000/1 500 shapes are dropped. On a full window the slice is the whole table: the output is
+ * bit-identical to the original's, so the app can load this in its place.
+ */
+export function anyLengthEncoder(model: Uint8Array): Uint8Array | null {
+  try {
+    return sliceEncoderPositions(model);
+  } catch {
+    return null;
+  }
+}
+
+function sliceEncoderPositions(model: Uint8Array): Uint8Array | null {
+  const modelFields = fields(model);
+  const graphField = modelFields.find((f) => f.no === MODEL_GRAPH && f.wire === 2);
+  if (!graphField) return null;
+  const graph = sub(model, graphField);
+  const graphFields = fields(graph);
+  const inputNames = graphFields.filter((f) => f.no === GRAPH.input).map((f) => nameOf(sub(graph, f), VALUE_INFO_NAME));
+  if (inputNames.length !== 1 || inputNames[0] !== 'input_features') return null;
+  const positions = graphFields
+    .filter((f) => f.no === GRAPH.initializer)
+    .map((f) => nameOf(sub(graph, f), TENSOR_NAME))
+    .filter((n) => POSITIONS.test(n));
+  if (positions.length !== 1) return null;
+  const table = positions[0];
+
+  const nodeFields = graphFields.filter((f) => f.no === GRAPH.node);
+  const nodes = nodeFields.map((f) => parseNode(sub(graph, f)));
+  const uses = nodes.filter((n) => n.inputs.includes(table));
+  if (uses.length !== 1 || uses[0].opType !== 'Add' || uses[0].inputs.length !== 2) return null;
+  const add = uses[0];
+  const hidden = add.inputs.find((i) => i !== table)!; // [batch, frames, d_model]
+
+  const p = '/earshot/positions';
+  const names = { shape: `${p}/shape`, frames: `${p}/frames`, sliced: `${p}/sliced`, zero: `${p}/zero`, one: `${p}/one`, two: `${p}/two` };
+  const parts: Uint8Array[] = [];
+  for (const [i, f] of nodeFields.entries()) {
+    if (nodes[i] === add) {
+      parts.push(...nodeBytes('Shape', [hidden], [names.shape]));
+      parts.push(...nodeBytes('Slice', [names.shape, names.one, names.two, names.zero], [names.frames]));
+      parts.push(...nodeBytes('Slice', [table, names.zero, names.frames, names.zero], [names.sliced]));
+      parts.push(...lengthDelimited(GRAPH.node, [renameInputs(add, new Map([[table, names.sliced]]))]));
+    } else parts.push(graph.subarray(f.start, f.end));
+  }
+  for (const f of graphFields) {
+    if (f.no === GRAPH.node || f.no === GRAPH_VALUE_INFO) continue; // intermediate shapes name 3 000 and 1 500 frames
+    if (f.no === GRAPH.input) parts.push(...floatValueInfo(GRAPH.input, 'input_features'));
+    else if (f.no === GRAPH.output) parts.push(...floatValueInfo(GRAPH.output, nameOf(sub(graph, f), VALUE_INFO_NAME)));
+    else parts.push(graph.subarray(f.start, f.end));
+  }
+  parts.push(...int64Initializer(names.zero, 0), ...int64Initializer(names.one, 1), ...int64Initializer(names.two, 2));
+
+  const out: Uint8Array[] = [];
+  for (const f of modelFields) {
+    if (f === graphField) out.push(...lengthDelimited(MODEL_GRAPH, parts));
+    else out.push(model.subarray(f.start, f.end));
+  }
+  return concat(out);
 }

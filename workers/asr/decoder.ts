@@ -443,6 +443,8 @@ export async function decodeWithDraft(model: WhisperForConditionalGeneration, sp
   const draft = r.draft.slice(0, Math.max(0, r.maxNewTokens - 1));
   const ids = [...r.prefix, ...draft];
   await r.beforeStep?.();
+  // Cancelled while the encoder ran (a live pass that can no longer be the final).
+  if (r.isCancelled()) return { tokens: [], accepted: 0, cancelled: true, steps: 0 };
   const cross = crossCache.get(r.encoderOutputs);
   let logits: Tensor;
   let pkv: Pkv;

@@ -32,7 +32,7 @@ import {
   type SpecialTokens,
 } from '../../src/domain/transcript/decoding';
 import { languageProbabilities, languageTokenMap, preferLanguages } from '../../src/domain/transcript/langid';
-import { dropRepeatedSegments, findRepetitionLoop } from '../../src/domain/transcript/repetition';
+import { dropRepeatedSegments, findRepetitionLoop, secondCopyAt } from '../../src/domain/transcript/repetition';
 import type { LanguageGuess, Segment } from '../../src/domain/transcript/types';
 import { splitWindow, type TokenInfo } from '../../src/domain/transcript/window';
 import { alignmentPass, decodeWindow, decodeWithDraft, rememberCross, type WindowDecodeResult } from './decoder';
@@ -56,6 +56,8 @@ export interface LoadedWhisper {
   tokenizer: PreTrainedTokenizer;
   /** The decoder's cached step on its own (WASM; decoder-graph.ts), or null: every step runs the merged decoder. */
   step?: CachedStep | null;
+  /** The encoder takes any even number of mel frames up to 3 000 (decoder-graph.ts), not only a whole window. */
+  anyLengthEncoder?: boolean;
 }
 
 export interface CachedStep {
@@ -262,16 +264,44 @@ export class WhisperEngine {
   /**
    * Decode one utterance of live audio (≤ 30 s, no timestamps). `forcedIds` are text tokens
    * already settled: they are fed as decoder input, and generation continues after them.
-   * `draft` (finals): what likely follows them (the last pass's tentative text), checked in one
-   * pass on the step model where there is one (decodeWithDraft); without it the decode is
-   * transformers.js's generate() on the merged decoder. Returns all text tokens (forced + new).
+   * `draft`: what likely follows them (the last pass's tentative text), checked in one pass on the
+   * step model where there is one (decodeWithDraft); without a step model (WebGPU, `?decoder=merged`)
+   * the decode is transformers.js's generate() on the merged decoder. Returns all text tokens (forced + new).
    */
   async decodeUtterance(
     audio: Float32Array,
-    options: { language: string; task: Task; promptIds: readonly number[]; forcedIds: readonly number[]; draft?: readonly number[]; isCancelled: () => boolean },
-  ): Promise<{ ids: number[]; language: string; guesses: LanguageGuess[] | null; cancelled: boolean; encoderOutputs: Tensor; draftAccepted: number; steps: number }> {
+    options: {
+      language: string;
+      task: Task;
+      promptIds: readonly number[];
+      forcedIds: readonly number[];
+      draft?: readonly number[];
+      isCancelled: () => boolean;
+      /** Awaited before each decoder run on the step model (default: one turn of the event loop). */
+      beforeStep?: () => Promise<void>;
+      /** The utterance's final text (not a tentative pass): decoded again on the whole window rather than cut when it says a phrase twice. */
+      final?: boolean;
+    },
+  ): Promise<UtteranceDecode> {
     const features = await this.#features(audio.subarray(0, WINDOW_SAMPLES));
-    const encoderOutputs = await this.#encode(features);
+    if (!this.#w.anyLengthEncoder) return this.#decodeUtterance(features, features, audio.length, options);
+    // Most of the window's padding left out (see LIVE_PADDING_FRAMES). With less padding Whisper
+    // more often says a phrase twice at the end of audio that stops mid-speech (a pass). A pass's
+    // text is cut before the second copy (it is tentative, and the next pass hears more); a
+    // final's is decoded again on the whole window.
+    const short = await this.#decodeUtterance(features, leadingFrames(features, audio.length / HOP_SAMPLES + LIVE_PADDING_FRAMES), audio.length, options);
+    const twice = short.cancelled ? -1 : secondCopyAt(short.ids, options.forcedIds.length);
+    if (twice < 0) return short;
+    if (!options.final) return { ...short, ids: short.ids.slice(0, twice) };
+    this.liveRedecodes++;
+    return this.#decodeUtterance(features, features, audio.length, options);
+  }
+
+  /** Live finals decoded again on the whole window (the shortened one's text said a phrase twice). */
+  liveRedecodes = 0;
+
+  async #decodeUtterance(features: Tensor, encoderInput: Tensor, samples: number, options: Parameters<WhisperEngine['decodeUtterance']>[1]): Promise<UtteranceDecode> {
+    const encoderOutputs = await this.#encode(encoderInput);
     let language = this.multilingual ? options.language : 'en';
     let guesses: LanguageGuess[] | null = null;
     if (language === 'auto') {
@@ -284,7 +314,10 @@ export class WhisperEngine {
       this.#gen.no_timestamps_token_id,
       ...options.forcedIds,
     ];
-    const maxNewTokens = Math.max(1, Math.min(MAX_NEW_TOKENS, DECODER_CONTEXT - prefix.length));
+    // No more text than the audio can hold: a decode that loops stops there, not after 224 tokens
+    // (generate() ignores the stopping criteria, so a loop would hold the worker for seconds).
+    const room = Math.ceil((samples / WHISPER_SAMPLE_RATE_HZ) * LIVE_TOKENS_PER_SECOND) + LIVE_TOKENS_SLACK - options.forcedIds.length;
+    const maxNewTokens = Math.max(1, Math.min(MAX_NEW_TOKENS, DECODER_CONTEXT - prefix.length, room));
     if (this.#w.step && options.draft) {
       const r = await decodeWithDraft(this.#w.model, this.special, {
         encoderOutputs,
@@ -294,7 +327,7 @@ export class WhisperEngine {
         maxNewTokens,
         stopAt: (tokens) => findRepetitionLoop([...options.forcedIds, ...tokens]) >= 0,
         isCancelled: options.isCancelled,
-        beforeStep: yieldToEventLoop,
+        beforeStep: options.beforeStep ?? yieldToEventLoop,
         step: this.#w.step,
       });
       // As generate()'s streamer: a timestamp token the model may still pick is not text.
@@ -682,6 +715,43 @@ function round(x: number, digits: number): number {
 
 /** A window ends in a pause only if that leaves it at least this long. */
 const MIN_WINDOW_SAMPLES = 5 * WHISPER_SAMPLE_RATE_HZ;
+
+interface UtteranceDecode {
+  ids: number[];
+  language: string;
+  guesses: LanguageGuess[] | null;
+  cancelled: boolean;
+  encoderOutputs: Tensor;
+  draftAccepted: number;
+  steps: number;
+}
+
+/**
+ * Text tokens per second of audio a live decode may produce, plus a few: fast English is about 4,
+ * Mandarin up to about 8 (a character is one or two tokens).
+ */
+const LIVE_TOKENS_PER_SECOND = 12;
+const LIVE_TOKENS_SLACK = 10;
+
+/** Samples per mel frame (two per encoder frame). */
+const HOP_SAMPLES = 160;
+/**
+ * Mel frames of the window's padding a live utterance is encoded with (1 s). With none, tiny.en
+ * loops on repeated words; with 1 s its text on ten English clips scored 9.6 % WER against 9.3 %
+ * for the whole window, and 3 s did no better (docs/performance.md).
+ */
+const LIVE_PADDING_FRAMES = 1000;
+
+/** The first `frames` mel frames of a window's features (rounded up to even: the encoder's stride-2 convolution), at most all of them. */
+function leadingFrames(features: Tensor, frames: number): Tensor {
+  const [batch, mels, all] = features.dims;
+  const n = Math.min(all, 2 * Math.ceil(frames / 2));
+  if (n === all) return features;
+  const src = features.data as Float32Array;
+  const dst = new Float32Array(batch * mels * n);
+  for (let row = 0; row < batch * mels; row++) dst.set(src.subarray(row * all, row * all + n), row * n);
+  return new Tensor('float32', dst, [batch, mels, n]);
+}
 /** Re-decodes of one window when speech was jumped over. */
 const MAX_REDECODES = 2;
 

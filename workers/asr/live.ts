@@ -41,7 +41,7 @@ interface Utterance {
   /** The last finished pass: the audio it saw ended at frame `upTo`. */
   covered: Decoded | null;
   /** Set when the VAD has ended the utterance. */
-  ended: { end: number; speechArrivedAt: number; finalFromPass: boolean } | null;
+  ended: { end: number; speechArrivedAt: number; finalFromPass: boolean; at: number; decodeAt?: number } | null;
   /**
    * Its audio, kept when it ended: the frames are dropped soon after, before its final text is
    * scored (word edges from the signal) and its speaker embedded.
@@ -94,8 +94,15 @@ export class LiveSession {
   /** Recent frames: from the current utterance's start (or the pre-roll) to now. */
   #frames: Float32Array[] = [];
   #firstFrame = 0;
-  /** When each recent frame reached this worker (same indexing as #frames): latency is measured from it. */
-  #arrivals: number[] = [];
+  /**
+   * The session's audio clock: sample n was captured by `#clockOrigin + n / 16` ms (performance.now()).
+   * Latency is measured from it, not from when a frame's message was handled: while the encoder runs
+   * (about a second, one WASM call) frames queue in the port and are handled late, and timing
+   * from their handling would hide that wait. The capture worklet posts every 32 ms, so the frames
+   * handled at once (worker idle) set it: the smallest `handled − n / 16` seen. Reset on resume:
+   * paused audio is not in the recording.
+   */
+  #clockOrigin = Infinity;
 
   #current: Utterance | null = null;
   /** Ended utterances that need a decode of their exact audio. */
@@ -123,7 +130,7 @@ export class LiveSession {
   /** Speaker labels per utterance (null: off). */
   readonly #embedder: Pick<Diarizer, 'embedAudio'> | null;
   readonly #speakers = new OnlineSpeakers();
-  readonly #stats: LiveStats = { utterances: 0, passes: 0, finalPasses: 0, finalsFromPasses: 0, cancelledPasses: 0, latencies: [], passSeconds: [], vadSeconds: 0, decodeSeconds: 0, draftTokens: 0, draftAccepted: 0, decoderSteps: 0 };
+  readonly #stats: LiveStats = { utterances: 0, passes: 0, finalPasses: 0, finalsFromPasses: 0, cancelledPasses: 0, latencies: [], finalParts: [], passSeconds: [], vadSeconds: 0, decodeSeconds: 0, draftTokens: 0, draftAccepted: 0, decoderSteps: 0 };
 
   constructor(
     engine: WhisperEngine,
@@ -170,21 +177,19 @@ export class LiveSession {
       while (this.#queue.length) {
         const chunks = this.#queue.splice(0);
         const frames: Float32Array[] = [];
-        const arrivals: number[] = [];
         for (const chunk of chunks) {
           this.#recording.append(chunk.samples);
+          this.#clockOrigin = Math.min(this.#clockOrigin, chunk.at - (this.#recording.samples / WHISPER_SAMPLE_RATE_HZ) * 1000);
           const audio = this.#carry.length ? concat(this.#carry, chunk.samples) : chunk.samples;
           let at = 0;
           for (; at + VAD_FRAME_SAMPLES <= audio.length; at += VAD_FRAME_SAMPLES) {
             frames.push(audio.slice(at, at + VAD_FRAME_SAMPLES));
-            arrivals.push(chunk.at);
           }
           this.#carry = audio.slice(at);
         }
         const probabilities = await this.#vad.probabilities(frames);
         frames.forEach((frame, i) => {
           this.#frames.push(frame);
-          this.#arrivals.push(arrivals[i]);
           this.#handle(this.#segmenter.push(probabilities[i]));
           this.#onSilenceStart();
         });
@@ -218,7 +223,6 @@ export class LiveSession {
     if (keepFrom > this.#firstFrame) {
       const drop = Math.min(keepFrom - this.#firstFrame, this.#frames.length);
       this.#frames.splice(0, drop);
-      this.#arrivals.splice(0, drop);
       this.#firstFrame += drop;
     }
     if (events.length) this.#emit();
@@ -241,8 +245,8 @@ export class LiveSession {
    * heard the start of the next utterance.
    */
   #end(u: Utterance, e: Extract<VadEvent, { type: 'end' }>) {
-    const speechFrame = Math.max(e.start, e.speechEnd - 1);
-    u.ended = { end: e.end, speechArrivedAt: this.#arrivals[speechFrame - this.#firstFrame] ?? performance.now(), finalFromPass: false };
+    const now = performance.now();
+    u.ended = { end: e.end, speechArrivedAt: Math.min(now, this.#clockOrigin + e.speechEnd * FRAME_S * 1000), finalFromPass: false, at: now };
     u.audio = this.#audio(e.start, e.end);
     const inFlight = this.#inFlight?.utterance === u ? this.#inFlight : null;
     if (!e.forced && u.covered && u.covered.upTo >= e.end) {
@@ -355,10 +359,11 @@ export class LiveSession {
    * Decode the utterance's audio so far, its settled words forced. A final also gets what the last
    * pass said after them as a draft (checked in one pass on the step model: a final whose words
    * the passes already had costs about one decoder pass, not one per token). Passes stay on
-   * generate(): on the step model (drafts or not) the whisper-tiny.en live test saw settled text
-   * before the end in 1 utterance of 9 against ≥ 3 on generate(). The likely reason: transformers.js
-   * 3.8's Whisper generate() drops `stopping_criteria`, so a pass there is never cancelled, while on
-   * the step model #onSilenceStart's cancel lands at every dip between words. Narrow that rule first.
+   * generate(): on the step model the whisper-tiny.en live test saw text settle before the end in
+   * at most 1 utterance of 9 (with the cancel at the first quiet frame, and with it only after the
+   * post-roll of silence), against 1–6 of 9 on generate(), which never honours a cancel
+   * (transformers.js 3.8's Whisper generate() drops `stopping_criteria`): cancelled or cut short,
+   * passes seldom leave two finished ones in a row for LocalAgreement. See docs/performance.md.
    */
   async #decode(u: Utterance, audio: Float32Array, isCancelled: () => boolean, final: boolean) {
     const said = u.covered?.ids ?? u.lastPass ?? [];
@@ -370,6 +375,7 @@ export class LiveSession {
       forcedIds: u.stable,
       draft,
       isCancelled,
+      final,
     });
     this.#stats.draftTokens += draft?.length ?? 0;
     this.#stats.draftAccepted += r.draftAccepted;
@@ -379,6 +385,7 @@ export class LiveSession {
 
   async #final(f: PendingFinal) {
     const u = f.utterance;
+    u.ended!.decodeAt = performance.now();
     const r = await this.#decode(u, f.audio, () => false, true);
     this.#stats.finalPasses++;
     await this.#finish(u, { upTo: u.start + f.audio.length / VAD_FRAME_SAMPLES, ids: r.ids, language: r.language, encoderOutputs: r.encoderOutputs });
@@ -389,6 +396,7 @@ export class LiveSession {
    * alignment pass over the encoder output the text came from; times on the session clock).
    */
   async #finish(u: Utterance, d: Decoded) {
+    const decoded = performance.now();
     const text = this.#engine.decode(d.ids);
     let final: Final | null = null;
     if (text.trim()) {
@@ -408,7 +416,11 @@ export class LiveSession {
       }
       final = { segment, ids: d.ids, language: d.language };
     }
-    this.#stats.latencies.push((performance.now() - u.ended!.speechArrivedAt) / 1000);
+    const e = u.ended!;
+    const now = performance.now();
+    this.#stats.latencies.push((now - e.speechArrivedAt) / 1000);
+    const decodeAt = e.decodeAt ?? e.at;
+    this.#stats.finalParts.push({ vad: (e.at - e.speechArrivedAt) / 1000, wait: (decodeAt - e.at) / 1000, decode: (decoded - decodeAt) / 1000, score: (now - decoded) / 1000, fromPass: e.decodeAt === undefined });
     this.#show(u.id, final);
   }
 
@@ -467,6 +479,7 @@ export class LiveSession {
 
   resume() {
     this.#paused = false;
+    this.#clockOrigin = Infinity;
   }
 
   /** Stop: take the worklet's last frames (or give up waiting), finalise, return everything. */

@@ -14,7 +14,7 @@ import ortWasmUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.wasm?url';
 import ortMjsUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.mjs?url';
 import { DTYPE_FILE_SUFFIX, chooseDtypes, defaultDtypesFor, resolveDevice, type DtypePlan, type ModelPart } from '../../src/domain/models/dtypes';
 import * as ort from 'onnxruntime-web';
-import { cachedStepModel } from './decoder-graph';
+import { anyLengthEncoder, cachedStepModel } from './decoder-graph';
 import type { CachedStep, LoadedWhisper } from './engine';
 import type { AsrErrorName, Capabilities, Device, Dtype, LoadProgress, LoadRequest, ModelSource } from './protocol';
 
@@ -254,7 +254,7 @@ async function loadOnce(request: LoadRequest, caps: Capabilities, onProgress: (p
     // config.json first: a clear "not found" / "not Whisper" before any large download.
     const tokenizer = await AutoTokenizer.from_pretrained(request.modelId, { progress_callback });
     const processor = await AutoProcessor.from_pretrained(request.modelId, { progress_callback });
-    const merged = device === 'wasm' && !request.mergedDecoder ? captureMergedDecoder() : null;
+    const captured = device === 'wasm' && (!request.mergedDecoder || !request.windowEncoder) ? captureSessionBytes() : null;
     let model: WhisperForConditionalGeneration;
     try {
       model = (await WhisperForConditionalGeneration.from_pretrained(request.modelId, {
@@ -263,16 +263,17 @@ async function loadOnce(request: LoadRequest, caps: Capabilities, onProgress: (p
         progress_callback,
       } as PretrainedModelOptions)) as WhisperForConditionalGeneration;
     } finally {
-      merged?.restore();
+      captured?.restore();
     }
     if ((model.config as { model_type?: string }).model_type !== 'whisper') {
       await model.dispose();
       throw asrError('NotWhisper', `“${request.modelId}” is not a Whisper model.`);
     }
     onProgress({ ...structuredClone(progress), phase: 'compile' });
-    const step = merged ? await createCachedStep(merged) : null;
+    const step = captured && !request.mergedDecoder ? await createCachedStep(captured) : null;
+    const anyLengthEncoder = captured && !request.windowEncoder ? await swapInAnyLengthEncoder(model, captured) : false;
     const stored = request.source.kind === 'folder' || (await keepWholeOrNothing(request.modelId, Object.keys(progress.files)).catch(() => false));
-    return { whisper: { model, processor, tokenizer, step }, device, dtype, stored, dtypeReason: choice.reason };
+    return { whisper: { model, processor, tokenizer, step, anyLengthEncoder }, device, dtype, stored, dtypeReason: choice.reason };
   } catch (err) {
     if ((err as Error)?.name === 'OfflineMode') throw err;
     const named = classify(err, request.modelId);
@@ -287,11 +288,12 @@ async function loadOnce(request: LoadRequest, caps: Capabilities, onProgress: (p
 }
 
 /**
- * transformers.js creates the decoder's session from bytes it does not keep: catch them while it
- * loads (the merged decoder is recognised by its content), so the cached step can be cut out of
- * the same file without a second download. See decoder-graph.ts for why.
+ * transformers.js creates its sessions from bytes it does not keep: catch them while it loads
+ * (the merged decoder and the encoder are recognised by their content), so the cached step and
+ * the any-length encoder can be cut out of the same files without a second download. See
+ * decoder-graph.ts for why.
  */
-function captureMergedDecoder() {
+function captureSessionBytes() {
   const sessions = ort.InferenceSession as unknown as { create: (...args: unknown[]) => Promise<ort.InferenceSession> };
   const create = sessions.create;
   const seen: { bytes: Uint8Array; options: ort.InferenceSession.SessionOptions | undefined }[] = [];
@@ -307,7 +309,31 @@ function captureMergedDecoder() {
   };
 }
 
-async function createCachedStep(merged: ReturnType<typeof captureMergedDecoder>): Promise<CachedStep | null> {
+/**
+ * Replace the encoder's session with the same weights taking any number of frames (bit-identical
+ * on a full window; decoder-graph.ts). False when the encoder is not one that can be cut or its
+ * session fails: the exported one stays.
+ */
+async function swapInAnyLengthEncoder(model: WhisperForConditionalGeneration, captured: ReturnType<typeof captureSessionBytes>): Promise<boolean> {
+  const sessions = (model as unknown as { sessions: Record<string, ort.InferenceSession> }).sessions;
+  const original = sessions.model;
+  if (!original || original.inputNames.join() !== 'input_features') return false;
+  for (const { bytes, options } of captured.seen) {
+    const cut = anyLengthEncoder(bytes);
+    if (!cut) continue;
+    try {
+      sessions.model = await ort.InferenceSession.create(cut, options);
+    } catch (err) {
+      console.warn('Any-length encoder unavailable; live utterances are encoded as whole 30 s windows.', err);
+      return false;
+    }
+    await original.release().catch(() => {});
+    return true;
+  }
+  return false;
+}
+
+async function createCachedStep(merged: ReturnType<typeof captureSessionBytes>): Promise<CachedStep | null> {
   for (const { bytes, options } of merged.seen) {
     const model = cachedStepModel(bytes);
     if (!model) continue;

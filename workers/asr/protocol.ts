@@ -32,6 +32,12 @@ export interface LoadRequest {
   offline?: boolean;
   /** Run every decoder step on the merged decoder, as transformers.js does (`?decoder=merged`: the benchmark's comparison). */
   mergedDecoder?: boolean;
+  /**
+   * Keep the exported encoder, which only takes a whole 30 s window (`?encoder=window`: the
+   * benchmark's comparison). By default (WASM) it is replaced by one that takes any length
+   * (decoder-graph.ts), and live utterances are encoded without most of the window's padding.
+   */
+  windowEncoder?: boolean;
 }
 
 export interface LoadProgress {
@@ -177,7 +183,7 @@ export interface LiveStats {
   finalPasses: number;
   finalsFromPasses: number;
   cancelledPasses: number;
-  /** Per utterance: seconds from its last speech frame reaching the worker to its final text. */
+  /** Per utterance: seconds from the capture of its last speech frame (the session's audio clock) to its final text. */
   latencies: number[];
   /** Wall time of each finished pass. */
   passSeconds: number[];
@@ -189,6 +195,13 @@ export interface LiveStats {
   draftAccepted: number;
   /** Decoder passes run (a draft checked at once counts one). */
   decoderSteps: number;
+  /**
+   * Where each final's latency went, in seconds: `vad` from its last speech frame reaching the
+   * worker to the VAD ending the utterance; `wait` from then to its decode starting (a pass in
+   * flight, an earlier final); `decode` to its text (for a final taken from a pass: from the end to
+   * that pass's text); `score` to the text on screen (word timings, speaker).
+   */
+  finalParts: { vad: number; wait: number; decode: number; score: number; fromPass: boolean }[];
 }
 
 export interface LiveResult {

@@ -56,3 +56,26 @@ export function dropRepeatedSegments<T extends { text: string }>(segments: reado
 function normalise(text: string): string {
   return text.toLowerCase().replace(/[\s\p{P}]+/gu, ' ').trim();
 }
+
+/** Shortest phrase (tokens) whose back-to-back repeat counts as said twice. */
+const TWICE_MIN_TOKENS = 5;
+
+/**
+ * Where the second copy starts of the first phrase of ≥ TWICE_MIN_TOKENS tokens that `ids` say
+ * twice in a row, the second copy reaching past `from` (tokens before it were settled earlier); -1
+ * when none. People seldom repeat five tokens verbatim; Whisper does at the end of audio it
+ * takes to go on.
+ */
+export function secondCopyAt(ids: readonly number[], from = 0): number {
+  const n = ids.length;
+  let first = -1;
+  for (let period = TWICE_MIN_TOKENS; 2 * period <= n; period++) {
+    for (let start = Math.max(0, from - 2 * period + 1); start + 2 * period <= n; start++) {
+      if (first >= 0 && start + period >= first) break;
+      let same = true;
+      for (let k = 0; k < period && same; k++) same = ids[start + k] === ids[start + period + k];
+      if (same) first = start + period;
+    }
+  }
+  return first;
+}
