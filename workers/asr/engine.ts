@@ -736,9 +736,12 @@ const LIVE_TOKENS_SLACK = 10;
 /** Samples per mel frame (two per encoder frame). */
 const HOP_SAMPLES = 160;
 /**
- * Mel frames of the window's padding a live utterance is encoded with (1 s). With none, tiny.en
- * loops on repeated words; with 1 s its text on ten English clips scored 9.6 % WER against 9.3 %
- * for the whole window, and 3 s did no better (docs/performance.md).
+ * Mel frames of the window's padding a live utterance is encoded with (10 s; docs/performance.md,
+ * part 3). On whole clips 1–3 s is enough, but audio that stops mid-speech (every pass while the
+ * person talks) then makes tiny.en say its last phrase again on some clips, and passes that loop
+ * settle the loop: with 3 s the live test's WER was 16.7 % even with the repeat guard; with 10 s
+ * 6.2–9.6 % against the file path's 8.1 %. 3 s for audio ending in silence only (finals and the
+ * pass likely to be one) cut the median latency to about 0.9 s but scored 12.0 %.
  */
 const LIVE_PADDING_FRAMES = 1000;
 
