@@ -172,6 +172,40 @@ function nameOf(buf: Uint8Array, nameField: number): string {
   return f ? text(buf, f) : '';
 }
 
+/** A model's main graph: its fields and bytes (null when the model has none). */
+function readGraph(model: Uint8Array) {
+  const modelFields = fields(model);
+  const graphField = modelFields.find((f) => f.no === MODEL_GRAPH && f.wire === 2);
+  if (!graphField) return null;
+  const graph = sub(model, graphField);
+  return { modelFields, graphField, graph, graphFields: fields(graph) };
+}
+
+/** The model's bytes with its graph replaced by `parts` (every other field copied as it was). */
+function withGraph(model: Uint8Array, read: NonNullable<ReturnType<typeof readGraph>>, parts: Uint8Array[]): Uint8Array {
+  const out: Uint8Array[] = [];
+  for (const f of read.modelFields) {
+    if (f === read.graphField) out.push(...lengthDelimited(MODEL_GRAPH, parts));
+    else out.push(model.subarray(f.start, f.end));
+  }
+  return concat(out);
+}
+
+/** A float32 graph input or output of unstated shape. */
+function floatValueInfo(field: number, name: string): Uint8Array[] {
+  const tensorType = concat(lengthDelimited(TYPE_TENSOR, [Uint8Array.from([TENSOR_TYPE_ELEM * 8, FLOAT])]));
+  return lengthDelimited(field, [...stringField(VALUE_INFO_NAME, name), ...lengthDelimited(VALUE_INFO_TYPE, [tensorType])]);
+}
+
+/** `fn`'s result, or null when it throws (bytes this cannot read). */
+function orNull<T>(fn: () => T | null): T | null {
+  try {
+    return fn();
+  } catch {
+    return null;
+  }
+}
+
 export interface CachedStepModel {
   /** The step model's ONNX bytes. */
   bytes: Uint8Array;
@@ -190,19 +224,13 @@ const KEPT_OUTPUT = /^(logits|present\.\d+\.decoder\.(key|value)|cross_attention
  * then keep the merged model for every step.
  */
 export function cachedStepModel(model: Uint8Array): CachedStepModel | null {
-  try {
-    return cut(model);
-  } catch {
-    return null;
-  }
+  return orNull(() => cut(model));
 }
 
 function cut(model: Uint8Array): CachedStepModel | null {
-  const modelFields = fields(model);
-  const graphField = modelFields.find((f) => f.no === MODEL_GRAPH && f.wire === 2);
-  if (!graphField) return null;
-  const graph = sub(model, graphField);
-  const graphFields = fields(graph);
+  const read = readGraph(model);
+  if (!read) return null;
+  const { graph, graphFields } = read;
 
   const outerNodes = graphFields.filter((f) => f.no === GRAPH.node).map((f) => parseNode(sub(graph, f)));
   const branch = outerNodes.find((n) => n.opType === 'If' && n.inputs[0] === 'use_cache_branch');
@@ -262,20 +290,12 @@ function cut(model: Uint8Array): CachedStepModel | null {
     if (f.no !== GRAPH.input) continue;
     const input = nameOf(sub(graph, f), VALUE_INFO_NAME);
     if (!used.has(input)) continue; // encoder_hidden_states, use_cache_branch
-    if (keysTransposed && ENCODER_KEY.test(input)) {
-      // float32 of unstated shape: [batch, heads, head_dim, frames] now.
-      const tensorType = concat(lengthDelimited(TYPE_TENSOR, [Uint8Array.from([TENSOR_TYPE_ELEM * 8, FLOAT])]));
-      parts.push(...lengthDelimited(GRAPH.input, [...stringField(VALUE_INFO_NAME, input), ...lengthDelimited(VALUE_INFO_TYPE, [tensorType])]));
-    } else parts.push(graph.subarray(f.start, f.end));
+    // float32 of unstated shape: [batch, heads, head_dim, frames] now.
+    if (keysTransposed && ENCODER_KEY.test(input)) parts.push(...floatValueInfo(GRAPH.input, input));
+    else parts.push(graph.subarray(f.start, f.end));
   }
   for (const f of outputs) parts.push(graph.subarray(f.start, f.end));
-
-  const out: Uint8Array[] = [];
-  for (const f of modelFields) {
-    if (f === graphField) out.push(...lengthDelimited(MODEL_GRAPH, parts));
-    else out.push(model.subarray(f.start, f.end));
-  }
-  return { bytes: concat(out), keysTransposed, outputs: outputNames };
+  return { bytes: withGraph(model, read, parts), keysTransposed, outputs: outputNames };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,12 +318,6 @@ function int64Initializer(name: string, value: number): Uint8Array[] {
   return lengthDelimited(GRAPH.initializer, [Uint8Array.from([TENSOR.dims * 8, 1, TENSOR.dataType * 8, INT64]), ...stringField(TENSOR.name, name), ...lengthDelimited(TENSOR.rawData, [raw])]);
 }
 
-/** A float32 graph input or output of unstated shape. */
-function floatValueInfo(field: number, name: string): Uint8Array[] {
-  const tensorType = concat(lengthDelimited(TYPE_TENSOR, [Uint8Array.from([TENSOR_TYPE_ELEM * 8, FLOAT])]));
-  return lengthDelimited(field, [...stringField(VALUE_INFO_NAME, name), ...lengthDelimited(VALUE_INFO_TYPE, [tensorType])]);
-}
-
 /**
  * The Whisper encoder for any even number of mel frames up to 3 000, or null when the bytes are not
  * one this knows (callers keep the original).
@@ -317,19 +331,13 @@ function floatValueInfo(field: number, name: string): Uint8Array[] {
  * bit-identical to the original's, so the app can load this in its place.
  */
 export function anyLengthEncoder(model: Uint8Array): Uint8Array | null {
-  try {
-    return sliceEncoderPositions(model);
-  } catch {
-    return null;
-  }
+  return orNull(() => sliceEncoderPositions(model));
 }
 
 function sliceEncoderPositions(model: Uint8Array): Uint8Array | null {
-  const modelFields = fields(model);
-  const graphField = modelFields.find((f) => f.no === MODEL_GRAPH && f.wire === 2);
-  if (!graphField) return null;
-  const graph = sub(model, graphField);
-  const graphFields = fields(graph);
+  const read = readGraph(model);
+  if (!read) return null;
+  const { graph, graphFields } = read;
   const inputNames = graphFields.filter((f) => f.no === GRAPH.input).map((f) => nameOf(sub(graph, f), VALUE_INFO_NAME));
   if (inputNames.length !== 1 || inputNames[0] !== 'input_features') return null;
   const positions = graphFields
@@ -364,11 +372,5 @@ function sliceEncoderPositions(model: Uint8Array): Uint8Array | null {
     else parts.push(graph.subarray(f.start, f.end));
   }
   parts.push(...int64Initializer(names.zero, 0), ...int64Initializer(names.one, 1), ...int64Initializer(names.two, 2));
-
-  const out: Uint8Array[] = [];
-  for (const f of modelFields) {
-    if (f === graphField) out.push(...lengthDelimited(MODEL_GRAPH, parts));
-    else out.push(model.subarray(f.start, f.end));
-  }
-  return concat(out);
+  return withGraph(model, read, parts);
 }

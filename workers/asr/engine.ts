@@ -277,8 +277,6 @@ export class WhisperEngine {
       forcedIds: readonly number[];
       draft?: readonly number[];
       isCancelled: () => boolean;
-      /** Awaited before each decoder run on the step model (default: one turn of the event loop). */
-      beforeStep?: () => Promise<void>;
       /** The utterance's final text (not a tentative pass): decoded again on the whole window rather than cut when it says a phrase twice. */
       final?: boolean;
     },
@@ -293,12 +291,8 @@ export class WhisperEngine {
     const twice = short.cancelled ? -1 : secondCopyAt(short.ids, options.forcedIds.length);
     if (twice < 0) return short;
     if (!options.final) return { ...short, ids: short.ids.slice(0, twice) };
-    this.liveRedecodes++;
     return this.#decodeUtterance(features, features, audio.length, options);
   }
-
-  /** Live finals decoded again on the whole window (the shortened one's text said a phrase twice). */
-  liveRedecodes = 0;
 
   async #decodeUtterance(features: Tensor, encoderInput: Tensor, samples: number, options: Parameters<WhisperEngine['decodeUtterance']>[1]): Promise<UtteranceDecode> {
     const encoderOutputs = await this.#encode(encoderInput);
@@ -327,7 +321,7 @@ export class WhisperEngine {
         maxNewTokens,
         stopAt: (tokens) => findRepetitionLoop([...options.forcedIds, ...tokens]) >= 0,
         isCancelled: options.isCancelled,
-        beforeStep: options.beforeStep ?? yieldToEventLoop,
+        beforeStep: yieldToEventLoop,
         step: this.#w.step,
       });
       // As generate()'s streamer: a timestamp token the model may still pick is not text.

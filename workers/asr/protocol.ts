@@ -196,8 +196,8 @@ export interface LiveStats {
   /** Decoder passes run (a draft checked at once counts one). */
   decoderSteps: number;
   /**
-   * Where each final's latency went, in seconds: `vad` from its last speech frame reaching the
-   * worker to the VAD ending the utterance; `wait` from then to its decode starting (a pass in
+   * Where each final's latency went, in seconds: `vad` from the capture of its last speech frame
+   * to the VAD ending the utterance (the silence it waits for, and frames queued behind a decode); `wait` from then to its decode starting (a pass in
    * flight, an earlier final); `decode` to its text (for a final taken from a pass: from the end to
    * that pass's text); `score` to the text on screen (word timings, speaker).
    */
