@@ -24,13 +24,15 @@ export function resolveBase(base: string, page: string): URL | null {
 }
 
 /**
- * Where the speaker models are: `<base>/diarization/` of a self-hosted source (beside its Whisper
- * folders), else the site's own `models/diarization/` (the deployer copies them there; the Hub
- * has no copy of these exact files).
+ * Where the speaker models are looked for, in order: `<base>/diarization/` of a self-hosted source
+ * (beside its Whisper folders: its own copy wins), then the site's own `models/diarization/`,
+ * which every build ships (public/models/diarization/; the Hub has no copy of these exact files).
  */
-export function speakerModelBase(sourceKind: string, customBaseUrl: string, page: string): string {
+export function speakerModelBases(sourceKind: string, customBaseUrl: string, page: string): string[] {
   const custom = sourceKind === 'custom' ? resolveBase(customBaseUrl, page) : null;
-  return new URL(custom ? 'diarization/' : 'models/diarization/', custom ?? page).href;
+  const own = new URL('models/diarization/', page).href;
+  const theirs = custom ? new URL('diarization/', custom).href : null;
+  return theirs && theirs !== own ? [theirs, own] : [own];
 }
 
 export async function checkModelSource(

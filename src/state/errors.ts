@@ -30,6 +30,8 @@ export function uiErrorFor(err: Error, modelId: string): UiError {
       return { key: 'errCorruptCache', params: model };
     case 'OutOfMemory':
       return { key: 'errOutOfMemory', params: model };
+    case 'DtypeUnsupported':
+      return { key: 'errDtypeWebgpu', params: { dtype: /^(\w+) gives/.exec(err.message)?.[1] ?? '' } };
     case 'WebGpuUnavailable':
       return { key: /shader-f16/.test(err.message) ? 'errNoShaderF16' : 'errNoWebGpu' };
     case 'OfflineMode':
@@ -39,5 +41,5 @@ export function uiErrorFor(err: Error, modelId: string): UiError {
   }
 }
 
-type AsrErrorKey = 'errModelNotFound' | 'errNotAModelSource' | 'errNoOnnx' | 'errNotWhisper' | 'errNetwork' | 'errDownloadCut' | 'errCorruptCache' | 'errOutOfMemory' | 'errNoShaderF16' | 'errNoWebGpu' | 'errOfflineModeLoad';
+type AsrErrorKey = 'errModelNotFound' | 'errNotAModelSource' | 'errNoOnnx' | 'errNotWhisper' | 'errNetwork' | 'errDownloadCut' | 'errCorruptCache' | 'errOutOfMemory' | 'errNoShaderF16' | 'errNoWebGpu' | 'errDtypeWebgpu' | 'errOfflineModeLoad';
 

@@ -172,14 +172,14 @@ export class Workspace {
   }
 
   /** Who speaks when, in the audio the transcript is of; speakers go into the document. */
-  findSpeakers(modelBase: string) {
+  findSpeakers(modelBases: readonly string[]) {
     if (this.busy || !this.document.segments.length) return Promise.resolve();
     this.dismissError();
     if (!this.#audio) {
       this.report({ key: 'errSpeakersNoAudio' });
       return Promise.resolve();
     }
-    return this.speakers.run(this.#audio, modelBase);
+    return this.speakers.run(this.#audio, modelBases);
   }
 
   /** Show a transcript from the history (nothing runs); its audio, if kept, in the player. */

@@ -4,7 +4,8 @@
  * checked as soon as it is set — a relative base works, a wrong one is explained next to the
  * field before anything downloads, in the UI's language.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,17 @@ import { startServer, type TestServer } from './server';
 
 const TINY = 'whisper-tiny.en';
 const MEMORIZED = 'earshot-test-memorized';
+const NO_Q4 = 'earshot-test-memorized-no-q4';
+
+/** The toy model as a repo without a 4-bit decoder would ship it: every file but `decoder_model_merged_q4.onnx`. */
+function withoutQ4Decoder(): string {
+  const dir = join(tmpdir(), `earshot-${NO_Q4}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'onnx'), { recursive: true });
+  for (const f of readdirSync(MEMORIZED_MODEL)) if (f !== 'onnx') symlinkSync(join(MEMORIZED_MODEL, f), join(dir, f));
+  for (const f of readdirSync(join(MEMORIZED_MODEL, 'onnx'))) if (f !== 'decoder_model_merged_q4.onnx') symlinkSync(join(MEMORIZED_MODEL, 'onnx', f), join(dir, 'onnx', f));
+  return dir;
+}
 const present = existsSync(join(TINY_EN_MODEL, 'config.json')) && existsSync(join(MEMORIZED_MODEL, 'config.json'));
 if (!present) console.warn(`model-choice tests skipped: ${TINY_EN_MODEL} or ${MEMORIZED_MODEL} not found (../shared is beside the repo in CI)`);
 
@@ -34,7 +46,7 @@ describe.skipIf(!present || !haveChromium())('Auto precision takes what the mode
   let webgpu = false;
 
   beforeAll(async () => {
-    server = await startServer(join(ROOT, 'dist'), { [TINY]: TINY_EN_MODEL, [MEMORIZED]: MEMORIZED_MODEL });
+    server = await startServer(join(ROOT, 'dist'), { [TINY]: TINY_EN_MODEL, [MEMORIZED]: MEMORIZED_MODEL, [NO_Q4]: withoutQ4Decoder() });
     browser = await launch({ webgpu: true });
     page = await browser.newPage();
     logs = watchConsole(page);
@@ -60,9 +72,19 @@ describe.skipIf(!present || !haveChromium())('Auto precision takes what the mode
     expect(wer([{ reference: jfk.reference, hypothesis: r.segments.map((s) => s.text).join(' ') }])).toBeLessThan(0.1);
   });
 
-  it('a model without the 4-bit decoder runs on WebGPU with the best it has (fp32), and says so', async (ctx) => {
+  it('a model with a 4-bit decoder runs on WebGPU as Auto plans it: full-precision encoder, q4 decoder', async (ctx) => {
     if (!webgpu) ctx.skip();
     await page.goto(`${server.url}/?models=models/&model=${MEMORIZED}`);
+    await openSettings(page);
+    await loadAuto(page);
+    // SwiftShader has no shader-f16, so the encoder is fp32 (fp16 where the GPU has it).
+    expect(await page.textContent('[data-testid=status]'), logs.join('\n')).toMatch(/WebGPU.*fp32\/q4/);
+    expect(await page.$('[data-testid=dtype-note]'), 'no note: this is the plan, not a fallback').toBeNull();
+  });
+
+  it('a model without the 4-bit decoder runs on WebGPU with the best it has (fp32), and says so', async (ctx) => {
+    if (!webgpu) ctx.skip();
+    await page.goto(`${server.url}/?models=models/&model=${NO_Q4}`);
     await openSettings(page);
     await loadAuto(page);
     expect(await page.textContent('[data-testid=status]'), logs.join('\n')).toMatch(/WebGPU.*fp32\/fp32/);

@@ -217,7 +217,7 @@ for (const recognizer of RECOGNIZERS) {
     it('offline mode refuses to contact any other origin', async () => {
       const before = seen.length;
       await page.selectOption('[data-testid=source-select]', 'huggingface');
-      await page.selectOption('[data-testid=model-select]', 'onnx-community/whisper-tiny');
+      await page.selectOption('[data-testid=model-select]', 'onnx-community/whisper-tiny_timestamped');
       await page.check('[data-testid=offline-mode]');
       await page.click('[data-testid=load-model]');
       await page.waitForSelector('[data-testid=error]');
@@ -312,7 +312,7 @@ for (const recognizer of RECOGNIZERS) {
         });
         const before = seen.length;
         await page.selectOption('[data-testid=source-select]', 'huggingface');
-        await page.selectOption('[data-testid=model-select]', 'onnx-community/whisper-base');
+        await page.selectOption('[data-testid=model-select]', 'onnx-community/whisper-base_timestamped');
         await page.click('[data-testid=load-model]');
         await page.waitForSelector('[data-testid=quota-warning]');
         expect(await page.textContent('[data-testid=quota-warning]')).toMatch(/needs about .* only .* is free/);

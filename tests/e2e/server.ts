@@ -60,7 +60,8 @@ export async function startServer(
       file = safeJoin(mounts[mount], rel === '' ? 'index.html' : rel);
     } else if (m) {
       const id = Object.keys(models).find((k) => m[1] === k);
-      if (id) file = safeJoin(models[id], m[2]);
+      // Anything else under /models/ is the site's own (what the build ships in dist/models/).
+      file = id ? safeJoin(models[id], m[2]) : safeJoin(distDir, path.slice(1));
     } else {
       file = safeJoin(distDir, path === '/' ? 'index.html' : path.slice(1));
     }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { maxDiff } from '../fixtures/tensors';
 import { anyLengthEncoder, cachedStepModel } from '../../workers/asr/decoder-graph';
 
 const MODEL = '../shared/models/whisper-tiny.en';
@@ -25,14 +26,6 @@ function transpose(t: ort.Tensor): ort.Tensor {
   return new ort.Tensor('float32', dst, [b, h, dim, frames]);
 }
 
-function maxDiff(a: ort.Tensor, b: ort.Tensor): number {
-  const x = a.data as Float32Array;
-  const y = b.data as Float32Array;
-  expect(y.length).toBe(x.length);
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] - y[i]));
-  return m;
-}
 
 describe.skipIf(!have)('the cached decoder step cut out of the merged decoder', () => {
   const bytes = have ? new Uint8Array(readFileSync(`${MODEL}/onnx/decoder_model_merged_quantized.onnx`)) : new Uint8Array();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Settings } from '../../src/state/settings.svelte';
 import { localeFor } from '../../src/i18n/i18n.svelte';
-import { estimateDownloadBytes, CATALOG, isValidModelId } from '../../src/domain/models/catalog';
+import { estimateDownloadBytes, CATALOG, catalogEntry, isValidModelId } from '../../src/domain/models/catalog';
 import { sniffSampleRate } from '../../src/services/audio-decode';
 
 class MemoryStorage {
@@ -19,7 +19,7 @@ describe('settings from a link', () => {
 
   it('ignores a model parameter that is not a model id', () => {
     const s = new Settings('?model=https://evil.example/x', null);
-    expect(s.modelId).toBe('onnx-community/whisper-base');
+    expect(s.modelId).toBe('onnx-community/whisper-base_timestamped');
     expect(isValidModelId('../../etc')).toBe(false);
   });
 
@@ -46,12 +46,21 @@ describe('UI language', () => {
 
 describe('model catalog', () => {
   it('estimates downloads that shrink with precision', () => {
-    const base = CATALOG.find((m) => m.id === 'onnx-community/whisper-base')!;
+    const base = CATALOG.find((m) => m.id === 'onnx-community/whisper-base_timestamped')!;
     const fp32 = estimateDownloadBytes(base, { encoder: 'fp32', decoder: 'fp32' });
     const q8 = estimateDownloadBytes(base, { encoder: 'q8', decoder: 'q8' });
     expect(fp32 / 1e6).toBeGreaterThan(250);
     expect(fp32 / 1e6).toBeLessThan(320);
     expect(q8).toBeLessThan(fp32 / 3);
+  });
+
+  it('names the word-timing (_timestamped) repos, and still knows a plain id saved before', () => {
+    expect(catalogEntry('onnx-community/whisper-base_timestamped')?.label).toBe('Whisper base');
+    // A user who saved the plain repo keeps it (its files are in their browser) and sees its name.
+    expect(catalogEntry('onnx-community/whisper-base')?.id).toBe('onnx-community/whisper-base_timestamped');
+    expect(new Settings('?model=onnx-community/whisper-base', null).modelId).toBe('onnx-community/whisper-base');
+    expect(catalogEntry('someone/whisper-base')).toBeUndefined();
+    for (const m of CATALOG) expect(isValidModelId(m.id), m.id).toBe(true);
   });
 });
 

@@ -21,6 +21,7 @@ import { firstUncovered, keptRanges, pauseMidpoints, speechRegions, unionRanges,
 import { isSilent } from '../../src/domain/audio/silence';
 import { snapToEnergy } from '../../src/domain/audio/energy-edges';
 import { alignmentCost, groupIntoSegments, groupWords, snapToSpeech, tokenStartTimes, type Word } from '../../src/domain/transcript/alignment';
+import { approximateWords } from '../../src/domain/transcript/approximate-words';
 import {
   BEAM_SIZE,
   COMPRESSION_RATIO_THRESHOLD,
@@ -101,6 +102,27 @@ class CallbackStreamer extends BaseStreamer {
   override end() {}
 }
 
+interface WhisperDims {
+  decoder_layers?: number;
+  decoder_attention_heads?: number;
+}
+
+/**
+ * The cross-attention heads word times are read from: the model's `alignment_heads` when they
+ * name heads it has; else, as OpenAI's `Whisper.__init__` does for a model without a list, every
+ * head of the second half of the decoder layers (a distilled model keeps its teacher's list,
+ * which names layers its 2-layer decoder does not have).
+ */
+function alignmentHeads(gen: { alignment_heads?: [number, number][] }, dims: WhisperDims): [number, number][] {
+  const layers = dims.decoder_layers ?? 0;
+  const heads = dims.decoder_attention_heads ?? 0;
+  const listed = gen.alignment_heads ?? [];
+  if (listed.length && listed.every(([l, h]) => l < layers && h < heads)) return listed;
+  const out: [number, number][] = [];
+  for (let l = Math.floor(layers / 2); l < layers; l++) for (let h = 0; h < heads; h++) out.push([l, h]);
+  return out;
+}
+
 export class WhisperEngine {
   readonly #w: LoadedWhisper;
   readonly #gen: GenerationConfigLike;
@@ -120,8 +142,15 @@ export class WhisperEngine {
     if (!model.forward_params.includes('encoder_outputs')) model.forward_params = [...model.forward_params, 'encoder_outputs'];
     this.#instrumentSessions();
     const decoder = (w.model as unknown as { sessions: Record<string, { outputNames?: string[] }> }).sessions.decoder_model_merged;
-    // Word timings need the cross-attention outputs (models exported with `output_attentions`).
-    this.#alignable = !!decoder?.outputNames?.some((n) => n.startsWith('cross_attentions'));
+    // Word timings need the cross-attention outputs (exported with `output_attentions`, or added
+    // by the loader: models/attention-outputs.ts) and the alignment heads.
+    this.#heads = alignmentHeads(this.#gen as unknown as { alignment_heads?: [number, number][] }, w.model.config as unknown as WhisperDims);
+    this.#alignable = !!decoder?.outputNames?.some((n) => n.startsWith('cross_attentions')) && this.#heads.length > 0;
+  }
+
+  /** Whether transcripts get word timings (cross-attention outputs and alignment heads). */
+  get alignable(): boolean {
+    return this.#alignable;
   }
 
   get multilingual(): boolean {
@@ -450,8 +479,8 @@ export class WhisperEngine {
 
   /** One alignment pass over `text` and the DTW token start times (null: no cross-attention outputs). */
   async #alignTokens(encoderOutputs: Tensor, sotSequence: readonly number[], text: readonly number[], samples: number) {
-    const heads = (this.#w.model.generation_config as unknown as { alignment_heads?: [number, number][] }).alignment_heads;
-    if (!heads?.length || text.length === 0 || !this.#alignable) return null;
+    const heads = this.#heads;
+    if (text.length === 0 || !this.#alignable) return null;
     const frames = Math.min(1500, Math.ceil(samples / 320));
     const data = await alignmentPass(this.#w.model, this.special, { encoderOutputs, sotSequence, textTokens: text, frames, alignmentHeads: heads, step: this.#w.step });
     if (!data) return null;
@@ -460,6 +489,16 @@ export class WhisperEngine {
   }
 
   #alignable: boolean;
+  readonly #heads: [number, number][];
+
+  /**
+   * Words for text the model cannot align (no cross-attention to read): spread over the speech
+   * in `span` (seconds of `audio`) by their length, flagged approximate (approximate-words.ts).
+   */
+  spreadWords(ids: readonly number[], language: string, span: { start: number; end: number }, audio: Float32Array | null, probability: number): Word[] {
+    const text = ids.filter((t) => t < this.#info.eot);
+    return approximateWords(text, (x) => this.decode(x), language, span, audio, round(probability, 4));
+  }
 
   /**
    * The figures a file segment carries, for text decoded elsewhere (a live utterance's final):
@@ -634,7 +673,9 @@ export class WhisperEngine {
         };
         const toWord = (w: Word, lo: number, hi: number): Word => {
           const ws = Math.min(hi, Math.max(lo, toOriginal(offset + w.start)));
-          return { word: w.word, start: round(ws, 3), end: round(Math.min(hi, Math.max(ws, toOriginal(offset + w.end))), 3), probability: round(w.probability, 4) };
+          const word: Word = { word: w.word, start: round(ws, 3), end: round(Math.min(hi, Math.max(ws, toOriginal(offset + w.end))), 3), probability: round(w.probability, 4) };
+          if (w.approximate) word.approximate = true;
+          return word;
         };
         if (textOnly && words?.[0]?.length) {
           // Segments from the words: sentence ends and pauses between words.
@@ -654,7 +695,9 @@ export class WhisperEngine {
             const start = Math.min(duration, Math.max(floor, toOriginal(offset + piece.start)));
             const segEnd = Math.min(duration, Math.max(start, toOriginal(offset + piece.end)));
             const segment: Segment = { start, end: segEnd, text, ...figures };
-            if (words) segment.words = words[i].map((w) => toWord(w, start, segEnd));
+            // No alignment from this model: words spread over the segment's speech, flagged approximate.
+            const timed = words ? words[i] : this.spreadWords(piece.tokens, language ?? '', piece, window, Math.exp(result.avgLogprob));
+            if (timed.length) segment.words = timed.map((w) => toWord(w, start, segEnd));
             segments.push(segment);
             // As OpenAI: the segment with its timestamps (a prompt of bare text teaches the model to stop timing).
             const ts = (seconds: number) => this.#info.timestampBegin + Math.round(seconds / TIME_PRECISION_S);

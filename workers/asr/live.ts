@@ -405,10 +405,13 @@ export class LiveSession {
       const audio = u.audio ? u.audio.subarray(0, heard) : this.#audio(u.start, d.upTo);
       const scored = await this.#engine.scoreText(d.encoderOutputs, d.ids, d.language, this.#options.task, heard, [], audio).catch(() => null);
       const segment: Segment = { start: offset, end: u.ended!.end * FRAME_S, text };
+      // A model that gives no alignment: the words spread over the utterance's speech, flagged approximate.
+      const words = scored ? scored.words : this.#engine.spreadWords(d.ids, d.language, { start: 0, end: heard / WHISPER_SAMPLE_RATE_HZ }, audio, 1);
       if (scored) {
-        const { words, ...figures } = scored;
-        Object.assign(segment, figures, { words: words.map((w) => ({ ...w, start: round3(offset + w.start), end: round3(Math.min(segment.end, offset + w.end)) })) });
+        const { words: _, ...figures } = scored;
+        Object.assign(segment, figures);
       }
+      if (words.length) segment.words = words.map((w) => ({ ...w, start: round3(offset + w.start), end: round3(Math.min(segment.end, offset + w.end)) }));
       if (this.#embedder) {
         const speech = u.audio ?? new Float32Array(0);
         const embedding = await this.#embedder.embedAudio(speech).catch(() => null);

@@ -12,11 +12,13 @@ import {
 // The wasm runtime ships with the app (Vite emits these files); nothing is fetched from a CDN.
 import ortWasmUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.wasm?url';
 import ortMjsUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.mjs?url';
-import { DTYPE_FILE_SUFFIX, chooseDtypes, defaultDtypesFor, resolveDevice, type DtypePlan, type ModelPart } from '../../src/domain/models/dtypes';
+import { DTYPE_FILE_SUFFIX, chooseDtypes, defaultDtypesFor, dtypeProblem, resolveDevice, type DtypePlan, type ModelPart } from '../../src/domain/models/dtypes';
 import * as ort from 'onnxruntime-web';
 import { anyLengthEncoder, cachedStepModel } from './decoder-graph';
+import { exposeCrossAttentions } from './models/attention-outputs';
 import type { CachedStep, LoadedWhisper } from './engine';
-import type { AsrErrorName, Capabilities, Device, Dtype, LoadProgress, LoadRequest, ModelSource } from './protocol';
+import { asrError } from './errors';
+import type { Capabilities, Device, Dtype, LoadProgress, LoadRequest, ModelSource } from './protocol';
 
 const HF_HOST = 'https://huggingface.co/';
 const HF_MIRROR_HOST = 'https://hf-mirror.com/';
@@ -29,11 +31,8 @@ env.allowLocalModels = false;
 env.allowRemoteModels = true;
 env.useBrowserCache = true;
 
-export function asrError(name: AsrErrorName, message: string, cause?: unknown): Error {
-  const e = new Error(message, { cause });
-  e.name = name;
-  return e;
-}
+
+export { asrError };
 
 export async function capabilities(): Promise<Capabilities> {
   let webgpu = false;
@@ -171,7 +170,7 @@ async function modelFileExists(modelId: string, part: ModelPart, dtype: Dtype): 
   }
 }
 
-type Loaded = { whisper: LoadedWhisper; device: Device; dtype: { encoder: Dtype; decoder: Dtype }; stored: boolean; dtypeReason: DtypePlan['reason'] };
+type Loaded = { whisper: LoadedWhisper; device: Device; dtype: { encoder: Dtype; decoder: Dtype }; stored: boolean; dtypeReason: DtypePlan['reason']; crossAttentionsAdded: boolean };
 
 /** This model's files in the model cache (by URL prefix). */
 async function cachedFiles(modelId: string): Promise<Request[]> {
@@ -215,7 +214,7 @@ async function loadOnce(request: LoadRequest, caps: Capabilities, onProgress: (p
   offline = !!request.offline;
   env.backends.onnx.wasm!.numThreads = Math.max(1, Math.min(request.threads ?? caps.threads, caps.threads));
 
-  const wantedDevice = resolveDevice(request.device, caps.webgpu);
+  const wantedDevice = resolveDevice(request.device, caps.webgpu, request.dtype, caps.shaderF16);
   if (wantedDevice === 'webgpu' && !caps.webgpu) {
     throw asrError('WebGpuUnavailable', 'This browser has no usable WebGPU adapter. Choose WASM (CPU) instead.');
   }
@@ -227,8 +226,11 @@ async function loadOnce(request: LoadRequest, caps: Capabilities, onProgress: (p
     choice = found ?? { device: wantedDevice, dtype: defaultDtypesFor(wantedDevice, caps.shaderF16), reason: 'default' };
   }
   const { device, dtype } = choice;
-  if (device === 'webgpu' && !caps.shaderF16 && (dtype.encoder === 'fp16' || dtype.decoder === 'fp16')) {
-    throw asrError('WebGpuUnavailable', 'This GPU cannot run 16-bit shaders (no shader-f16). Choose fp32 or a quantized precision.');
+  // Said before any download: a precision this device cannot run (or runs wrongly).
+  for (const d of [dtype.encoder, dtype.decoder]) {
+    const problem = dtypeProblem(d, device, caps.shaderF16);
+    if (problem === 'dtypeNeedsShaderF16') throw asrError('WebGpuUnavailable', `This GPU cannot run 16-bit shaders (no shader-f16), which ${d} needs. Choose fp32 or q4.`);
+    if (problem === 'dtypeInt8OnWebgpu') throw asrError('DtypeUnsupported', `${d} gives wrong words on WebGPU. Choose q4 or fp32 on WebGPU, or WASM (CPU) for ${d}.`);
   }
 
   const progress: LoadProgress = { files: {}, phase: 'download' };
@@ -254,7 +256,7 @@ async function loadOnce(request: LoadRequest, caps: Capabilities, onProgress: (p
     // config.json first: a clear "not found" / "not Whisper" before any large download.
     const tokenizer = await AutoTokenizer.from_pretrained(request.modelId, { progress_callback });
     const processor = await AutoProcessor.from_pretrained(request.modelId, { progress_callback });
-    const captured = device === 'wasm' && (!request.mergedDecoder || !request.windowEncoder) ? captureSessionBytes() : null;
+    const sessions = interceptSessions(device === 'wasm' && (!request.mergedDecoder || !request.windowEncoder));
     let model: WhisperForConditionalGeneration;
     try {
       model = (await WhisperForConditionalGeneration.from_pretrained(request.modelId, {
@@ -263,8 +265,9 @@ async function loadOnce(request: LoadRequest, caps: Capabilities, onProgress: (p
         progress_callback,
       } as PretrainedModelOptions)) as WhisperForConditionalGeneration;
     } finally {
-      captured?.restore();
+      sessions.restore();
     }
+    const captured = sessions.seen.length ? sessions : null;
     if ((model.config as { model_type?: string }).model_type !== 'whisper') {
       await model.dispose();
       throw asrError('NotWhisper', `“${request.modelId}” is not a Whisper model.`);
@@ -273,7 +276,7 @@ async function loadOnce(request: LoadRequest, caps: Capabilities, onProgress: (p
     const step = captured && !request.mergedDecoder ? await createCachedStep(captured) : null;
     const anyLengthEncoder = captured && !request.windowEncoder ? await swapInAnyLengthEncoder(model, captured) : false;
     const stored = request.source.kind === 'folder' || (await keepWholeOrNothing(request.modelId, Object.keys(progress.files)).catch(() => false));
-    return { whisper: { model, processor, tokenizer, step, anyLengthEncoder }, device, dtype, stored, dtypeReason: choice.reason };
+    return { whisper: { model, processor, tokenizer, step, anyLengthEncoder }, device, dtype, stored, dtypeReason: choice.reason, crossAttentionsAdded: sessions.crossAttentionsAdded };
   } catch (err) {
     if ((err as Error)?.name === 'OfflineMode') throw err;
     const named = classify(err, request.modelId);
@@ -288,25 +291,37 @@ async function loadOnce(request: LoadRequest, caps: Capabilities, onProgress: (p
 }
 
 /**
- * transformers.js creates its sessions from bytes it does not keep: catch them while it loads
- * (the merged decoder and the encoder are recognised by their content), so the cached step and
- * the any-length encoder can be cut out of the same files without a second download. See
- * decoder-graph.ts for why.
+ * transformers.js creates its sessions from bytes it does not keep. While it loads, every session
+ * it creates passes through here:
+ * - a decoder exported without cross-attention outputs (the hub's plain repos, most people's own
+ *   conversions) gets them (models/attention-outputs.ts), on every device and precision, so word
+ *   timings work as with the `_timestamped` exports;
+ * - with `record`, the bytes are kept (the merged decoder and the encoder are recognised by their
+ *   content), so the cached step and the any-length encoder can be cut out of the same files
+ *   without a second download. See decoder-graph.ts for why.
  */
-function captureSessionBytes() {
+function interceptSessions(record: boolean) {
   const sessions = ort.InferenceSession as unknown as { create: (...args: unknown[]) => Promise<ort.InferenceSession> };
   const create = sessions.create;
-  const seen: { bytes: Uint8Array; options: ort.InferenceSession.SessionOptions | undefined }[] = [];
-  sessions.create = (...args: unknown[]) => {
-    if (args[0] instanceof Uint8Array) seen.push({ bytes: args[0], options: args[1] as ort.InferenceSession.SessionOptions | undefined });
-    return create.apply(ort.InferenceSession, args);
-  };
-  return {
-    seen,
+  const state = {
+    seen: [] as { bytes: Uint8Array; options: ort.InferenceSession.SessionOptions | undefined }[],
+    crossAttentionsAdded: false,
     restore: () => {
       sessions.create = create;
     },
   };
+  sessions.create = (...args: unknown[]) => {
+    if (args[0] instanceof Uint8Array) {
+      const exposed = exposeCrossAttentions(args[0]);
+      if (exposed) {
+        args[0] = exposed.bytes;
+        state.crossAttentionsAdded = true;
+      }
+      if (record) state.seen.push({ bytes: args[0] as Uint8Array, options: args[1] as ort.InferenceSession.SessionOptions | undefined });
+    }
+    return create.apply(ort.InferenceSession, args);
+  };
+  return state;
 }
 
 /**
@@ -314,7 +329,7 @@ function captureSessionBytes() {
  * on a full window; decoder-graph.ts). False when the encoder is not one that can be cut or its
  * session fails: the exported one stays.
  */
-async function swapInAnyLengthEncoder(model: WhisperForConditionalGeneration, captured: ReturnType<typeof captureSessionBytes>): Promise<boolean> {
+async function swapInAnyLengthEncoder(model: WhisperForConditionalGeneration, captured: ReturnType<typeof interceptSessions>): Promise<boolean> {
   const sessions = (model as unknown as { sessions: Record<string, ort.InferenceSession> }).sessions;
   const original = sessions.model;
   if (!original || original.inputNames.join() !== 'input_features') return false;
@@ -333,7 +348,7 @@ async function swapInAnyLengthEncoder(model: WhisperForConditionalGeneration, ca
   return false;
 }
 
-async function createCachedStep(merged: ReturnType<typeof captureSessionBytes>): Promise<CachedStep | null> {
+async function createCachedStep(merged: ReturnType<typeof interceptSessions>): Promise<CachedStep | null> {
   for (const { bytes, options } of merged.seen) {
     const model = cachedStepModel(bytes);
     if (!model) continue;

@@ -61,6 +61,12 @@ export interface LoadedModel {
    * them, or WASM because the model ships nothing WebGPU runs correctly (q8 only).
    */
   dtypeReason: 'default' | 'model-files' | 'webgpu-unsuitable';
+  /**
+   * Word timings: from the decoder's exported cross-attention outputs, from outputs the loader
+   * added to a decoder exported without them, or none (fused attention, no alignment heads):
+   * then segments have no words, and the page says so.
+   */
+  wordTimings: 'exported' | 'added' | 'none';
 }
 
 export interface Capabilities {
@@ -160,9 +166,9 @@ export interface LiveOptions {
   context: boolean;
   /**
    * Label each utterance with its speaker (CAM++ embedding, matched to the session's speakers so
-   * far): where the speaker models are. Unset: no labels.
+   * far): where the speaker models are looked for, in order. Unset: no labels.
    */
-  speakerModelBase?: string;
+  speakerModels?: string[];
 }
 
 export interface LiveUpdate {
@@ -220,8 +226,8 @@ export interface DiarizeRequest {
   jobId: number;
   /** 16 kHz mono. Transferred, not copied. */
   audio: Float32Array;
-  /** Where the speaker models are (an absolute URL ending in `/`). */
-  modelBase: string;
+  /** Where the speaker models are looked for, in order (absolute URLs ending in `/`): the first that has them is used. */
+  modelBases: string[];
   /** A known number of speakers, a range, or automatic (empty). */
   count: SpeakerCount;
 }
@@ -246,6 +252,8 @@ export interface DecodedAudio {
 
 export type AsrErrorName =
   | 'ModelNotFound'
+  /** A precision the chosen device runs wrongly (int8 kernels on WebGPU): said before the download. */
+  | 'DtypeUnsupported'
   /** The model source answered, but not with a model (a web page, e.g. a wrong or relative base URL). */
   | 'NotAModelSource'
   | 'NoOnnxWeights'

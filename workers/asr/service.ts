@@ -55,10 +55,11 @@ export function createAsrService(): AsrApi {
       throw err;
     }));
 
-  /** The speaker models from `base`, loaded once (a failed load is tried again next time). */
-  const getDiarizer = (base: string): Promise<Diarizer> => {
+  /** The speaker models from the first of `bases` that has them, loaded once (a failed load is tried again next time). */
+  const getDiarizer = (bases: readonly string[]): Promise<Diarizer> => {
+    const base = bases.join(' ');
     if (diarizer?.base !== base) {
-      const model = loadSpeakerModels(base).then((m) => Diarizer.create(ort as unknown as OrtRuntime, m.segmentation, m.embedding));
+      const model = loadSpeakerModels(bases).then((m) => Diarizer.create(ort as unknown as OrtRuntime, m.segmentation, m.embedding));
       diarizer = { base, model };
       model.catch(() => (diarizer = null));
     }
@@ -86,7 +87,7 @@ export function createAsrService(): AsrApi {
         loaded = null;
         dispose = null;
         const c = await getCaps();
-        const { whisper, device, dtype, stored, dtypeReason } = await loadWhisper(request, c, onProgress);
+        const { whisper, device, dtype, stored, dtypeReason, crossAttentionsAdded } = await loadWhisper(request, c, onProgress);
         engine = new WhisperEngine(whisper);
         dispose = async () => {
           await whisper.model.dispose();
@@ -108,6 +109,7 @@ export function createAsrService(): AsrApi {
           seconds: (performance.now() - started) / 1000,
           stored,
           dtypeReason,
+          wordTimings: !engine.alignable ? 'none' : crossAttentionsAdded ? 'added' : 'exported',
         };
         return loaded;
       }),
@@ -158,8 +160,8 @@ export function createAsrService(): AsrApi {
         cancelled.delete(request.jobId);
         const isCancelled = () => cancelled.has(request.jobId);
         try {
-          if (diarizer?.base !== request.modelBase) onProgress({ windows: 0, total: 0, phase: 'models' });
-          const d = await getDiarizer(request.modelBase);
+          if (diarizer?.base !== request.modelBases.join(' ')) onProgress({ windows: 0, total: 0, phase: 'models' });
+          const d = await getDiarizer(request.modelBases);
           let last = 0;
           const result = await d.run(request.audio, {
             count: request.count,
@@ -195,7 +197,7 @@ export function createAsrService(): AsrApi {
         v.reset();
         // Speaker labels need the speaker models: missing ones stop the start with a clear error
         // (nothing is recorded yet), rather than a session that silently has no labels.
-        const speakers = options.speakerModelBase ? await getDiarizer(options.speakerModelBase) : null;
+        const speakers = options.speakerModels?.length ? await getDiarizer(options.speakerModels) : null;
         live = new LiveSession(e, v, port, await createRecording(), options, onUpdate, speakers);
       } catch (err) {
         busy = false;

@@ -1,9 +1,11 @@
 /**
  * The two speaker models (pyannote segmentation 3.0, CAM++) fetched from `base` and kept in Cache
  * Storage, so diarization works offline after the first time. They are not Whisper models and do
- * not go through transformers.js's loader; the deployer puts them next to the app (see README).
+ * not go through transformers.js's loader. Every build ships them (public/models/diarization/,
+ * not precached: fetched and kept the first time someone finds speakers); a self-hosted model
+ * source may carry its own copy in `diarization/`.
  */
-import { asrError } from './loader';
+import { asrError } from './errors';
 
 export const SPEAKER_MODEL_FILES = { segmentation: 'pyannote-segmentation-3.0.int8.onnx', embedding: 'campplus-zh-en.onnx' } as const;
 const CACHE = 'earshot-speaker-models';
@@ -31,8 +33,19 @@ async function fetchModel(url: string): Promise<Uint8Array> {
   return bytes;
 }
 
-export async function loadSpeakerModels(base: string): Promise<{ segmentation: Uint8Array; embedding: Uint8Array }> {
-  const root = base.endsWith('/') ? base : `${base}/`;
-  const [segmentation, embedding] = await Promise.all([fetchModel(root + SPEAKER_MODEL_FILES.segmentation), fetchModel(root + SPEAKER_MODEL_FILES.embedding)]);
-  return { segmentation, embedding };
+/** Both models from the first of `bases` that has them (a self-hosted source's own copy, then the site's). */
+export async function loadSpeakerModels(bases: readonly string[]): Promise<{ segmentation: Uint8Array; embedding: Uint8Array }> {
+  const errors: Error[] = [];
+  for (const base of bases) {
+    const root = base.endsWith('/') ? base : `${base}/`;
+    try {
+      const [segmentation, embedding] = await Promise.all([fetchModel(root + SPEAKER_MODEL_FILES.segmentation), fetchModel(root + SPEAKER_MODEL_FILES.embedding)]);
+      return { segmentation, embedding };
+    } catch (err) {
+      // A host without them may also refuse (403 from object stores) or fail CORS: try the next.
+      errors.push(err as Error);
+    }
+  }
+  // None had them: a network failure says more than "missing" (it may be why).
+  throw errors.find((e) => e.name !== 'SpeakerModelsMissing') ?? errors[0] ?? asrError('SpeakerModelsMissing', 'No place to look for the speaker models was given.');
 }

@@ -18,6 +18,8 @@ export interface Word {
   start: number;
   end: number;
   probability: number;
+  /** Estimated, not aligned (approximate-words.ts). */
+  approximate?: boolean;
 }
 
 /** Median filter along rows with reflect padding (scipy/torch `reflect`), width odd. */

@@ -147,7 +147,7 @@ export function toJson(t: Transcript, names: SpeakerNames = speakerNames(t.speak
       if (s.no_speech_prob !== undefined) out.no_speech_prob = s.no_speech_prob;
       if (s.temperature !== undefined) out.temperature = s.temperature;
       if (s.compression_ratio !== undefined) out.compression_ratio = s.compression_ratio;
-      if (s.words) out.words = s.words.map((w) => ({ word: w.word, start: round3(w.start), end: round3(w.end), probability: w.probability, ...(speaker ? { speaker } : {}) }));
+      if (s.words) out.words = s.words.map((w) => ({ word: w.word, start: round3(w.start), end: round3(w.end), probability: w.probability, ...(w.approximate ? { approximate: true } : {}), ...(speaker ? { speaker } : {}) }));
       return out;
     }),
   };

@@ -7,6 +7,11 @@ export interface Word {
   probability: number;
   /** A person wrote this word (its time is interpolated from the words around it). */
   edited?: boolean;
+  /**
+   * Its time is estimated (spread over the segment's speech by length), not measured: the model
+   * gives no alignment (domain/transcript/approximate-words.ts).
+   */
+  approximate?: boolean;
 }
 
 /**

@@ -168,7 +168,7 @@ export class LiveSession {
       await this.#model.client.liveStart(port, options, (u) => (early ? early.push(u) : this.recording && apply(u)));
     } catch (err) {
       const e = err as Error;
-      if (e.name === 'SpeakerModelsMissing') this.#out.fail({ key: 'errSpeakerModels', params: { url: options.speakerModelBase ?? '' } });
+      if (e.name === 'SpeakerModelsMissing') this.#out.fail({ key: 'errSpeakerModels', params: { url: (options.speakerModels ?? []).join(' | ') } });
       else if (e.name !== 'WorkerCrashed') this.#out.fail({ message: e.message });
       return false;
     }

@@ -60,7 +60,7 @@ export class SpeakerJob {
   }
 
   /** Diarize `audio` (the file or recording the document is of) and apply the speakers to the document. */
-  async run(audio: Blob, modelBase: string) {
+  async run(audio: Blob, modelBases: readonly string[]) {
     if (this.running) return;
     const jobId = ++this.#jobId;
     const entry = this.#document.meta.entryId;
@@ -69,7 +69,7 @@ export class SpeakerJob {
     this.#total = 0;
     try {
       const samples = await this.#model.client.prepareAudio(await decodeFile(audio));
-      const result = await this.#model.client.diarize({ jobId, audio: samples, modelBase, count: this.count }, (p) => {
+      const result = await this.#model.client.diarize({ jobId, audio: samples, modelBases: [...modelBases], count: this.count }, (p) => {
         if (jobId !== this.#jobId) return;
         this.#status = p.phase === 'models' ? 'models' : 'running';
         this.#done = p.windows;
@@ -92,7 +92,7 @@ export class SpeakerJob {
       if (jobId !== this.#jobId) return;
       this.#status = 'failed';
       const e = err as Error;
-      this.#fail(e.name === 'SpeakerModelsMissing' ? { key: 'errSpeakerModels', params: { url: modelBase } } : uiErrorFor(e, this.#model.loaded?.modelId ?? ''));
+      this.#fail(e.name === 'SpeakerModelsMissing' ? { key: 'errSpeakerModels', params: { url: modelBases.join(' | ') } } : uiErrorFor(e, this.#model.loaded?.modelId ?? ''));
     }
   }
 
