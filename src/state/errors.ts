@@ -30,6 +30,8 @@ export function uiErrorFor(err: Error, modelId: string): UiError {
       return { key: 'errCorruptCache', params: model };
     case 'OutOfMemory':
       return { key: 'errOutOfMemory', params: model };
+    case 'DtypeNoKernel':
+      return { key: 'errDtypeNoKernel', params: { ...model, dtype: / in (\S+) uses/.exec(err.message)?.[1] ?? '', op: / uses (\w+)/.exec(err.message)?.[1] ?? '' } };
     case 'DtypeUnsupported':
       return { key: 'errDtypeWebgpu', params: { dtype: /^(\w+) gives/.exec(err.message)?.[1] ?? '' } };
     case 'WebGpuUnavailable':
@@ -41,5 +43,5 @@ export function uiErrorFor(err: Error, modelId: string): UiError {
   }
 }
 
-type AsrErrorKey = 'errModelNotFound' | 'errNotAModelSource' | 'errNoOnnx' | 'errNotWhisper' | 'errNetwork' | 'errDownloadCut' | 'errCorruptCache' | 'errOutOfMemory' | 'errNoShaderF16' | 'errNoWebGpu' | 'errDtypeWebgpu' | 'errOfflineModeLoad';
+type AsrErrorKey = 'errModelNotFound' | 'errNotAModelSource' | 'errNoOnnx' | 'errNotWhisper' | 'errNetwork' | 'errDownloadCut' | 'errCorruptCache' | 'errOutOfMemory' | 'errNoShaderF16' | 'errNoWebGpu' | 'errDtypeWebgpu' | 'errDtypeNoKernel' | 'errOfflineModeLoad';
 

@@ -595,7 +595,7 @@ export class WhisperEngine {
         // tokens cost tiny.en about a point of WER on our clips, and the word timings give the
         // segments their times. A window cut at 30 s inside speech needs Whisper's timestamps to
         // know where its last whole segment ended.
-        const textOnly = this.#alignable && (end >= audio.length || pauseSet.has(end) || attempts > 0);
+        const textOnly = this.#alignable && options.mode !== 'timestamps' && (end >= audio.length || pauseSet.has(end) || attempts > 0);
         const sotSequence = this.#prefix(language, options.task);
         const earlier = context ? previousText.slice(promptResetSince) : [];
         const promptPart = this.#filePrompt(userPrompt, textOnly ? earlier.filter((t) => t < this.#info.eot) : earlier);
@@ -812,7 +812,15 @@ export interface FileOptions {
   preferredLanguages?: readonly string[];
   /** Text tokens of what came before this audio (a resumed job), the first window's context. */
   previousIds?: readonly number[];
+  /**
+   * Decoding mode. `text-where-possible` (default): a window that ends in a pause is decoded as
+   * text only and the word timings time its segments; `timestamps`: Whisper's timestamp tokens in
+   * every window, as OpenAI and faster-whisper decode. Measured per model in docs/accuracy.md.
+   */
+  mode?: DecodingMode;
 }
+
+export type DecodingMode = 'text-where-possible' | 'timestamps';
 
 /**
  * What to decode: with voice activity, speech plus margins with long pauses shortened, the

@@ -12,7 +12,7 @@ import {
 // The wasm runtime ships with the app (Vite emits these files); nothing is fetched from a CDN.
 import ortWasmUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.wasm?url';
 import ortMjsUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.mjs?url';
-import { DTYPE_FILE_SUFFIX, chooseDtypes, defaultDtypesFor, dtypeProblem, resolveDevice, type DtypePlan, type ModelPart } from '../../src/domain/models/dtypes';
+import { DTYPE_FILE_SUFFIX, chooseDtypes, defaultDtypesFor, dtypeProblem, resolveDevice, type DtypePlan, type Dtypes, type ModelPart } from '../../src/domain/models/dtypes';
 import * as ort from 'onnxruntime-web';
 import { anyLengthEncoder, cachedStepModel } from './decoder-graph';
 import { exposeCrossAttentions } from './models/attention-outputs';
@@ -133,8 +133,13 @@ export function outOfMemory(err: unknown): Error | null {
   return OUT_OF_MEMORY.test(message) ? asrError('OutOfMemory', `Not enough memory: ${message}`, err) : null;
 }
 
-function classify(err: unknown, modelId: string): Error {
+function classify(err: unknown, modelId: string, device: Device, dtype: Dtypes): Error {
   const message = err instanceof Error ? err.message : String(err);
+  const op = /Could not find an implementation for (\w+)/i.exec(message)?.[1];
+  if (op) {
+    const which = dtype.encoder === dtype.decoder ? dtype.encoder : `${dtype.encoder}/${dtype.decoder}`;
+    return asrError('DtypeNoKernel', `“${modelId}” in ${which} uses ${op}, which ONNX Runtime cannot run on ${device === 'wasm' ? 'WASM' : 'WebGPU'}. Choose Auto or another precision.`, err);
+  }
   if (err instanceof Error && ['ModelNotFound', 'NotAModelSource', 'NoOnnxWeights', 'NotWhisper', 'WebGpuUnavailable'].includes(err.name)) return err;
   if (err instanceof SyntaxError || /Unexpected token|is not valid JSON/i.test(message)) {
     return asrError('NotAModelSource', `That address did not return a model's config.json (${modelBaseUrl(modelId)}config.json gave something else, e.g. a web page). Check the model source's base URL.`, err);
@@ -279,7 +284,7 @@ async function loadOnce(request: LoadRequest, caps: Capabilities, onProgress: (p
     return { whisper: { model, processor, tokenizer, step, anyLengthEncoder }, device, dtype, stored, dtypeReason: choice.reason, crossAttentionsAdded: sessions.crossAttentionsAdded };
   } catch (err) {
     if ((err as Error)?.name === 'OfflineMode') throw err;
-    const named = classify(err, request.modelId);
+    const named = classify(err, request.modelId, device, dtype);
     // The network went away after bytes had arrived: the download was cut, not refused.
     // transformers.js stores a file only once it is whole, so the files already stored are kept
     // and Load again fetches only the rest.

@@ -254,6 +254,12 @@ export type AsrErrorName =
   | 'ModelNotFound'
   /** A precision the chosen device runs wrongly (int8 kernels on WebGPU): said before the download. */
   | 'DtypeUnsupported'
+  /**
+   * The chosen precision's files use an operator ONNX Runtime has no kernel for on this device
+   * (the hub's `_int8` Whisper encoders: an int8 ConvInteger, which ONNX Runtime runs only with
+   * uint8 weights). Said when the session is created.
+   */
+  | 'DtypeNoKernel'
   /** The model source answered, but not with a model (a web page, e.g. a wrong or relative base URL). */
   | 'NotAModelSource'
   | 'NoOnnxWeights'
