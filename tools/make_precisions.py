@@ -116,27 +116,25 @@ def hf_state_dict(ct2: dict, config: dict) -> dict:
         norm(f"{part}/layer_norm", f"model.{part}.layer_norm")
     for i in (1, 2):
         linear(f"encoder/conv{i}", f"model.encoder.conv{i}")
-    for layer in range(config["encoder_layers"]):
-        src, dst = f"encoder/layer_{layer}", f"model.encoder.layers.{layer}"
+    def self_attention_and_ffn(src: str, dst: str) -> None:
+        # Both stacks' layers have these; decoder layers add the cross-attention below.
         norm(f"{src}/self_attention/layer_norm", f"{dst}.self_attn_layer_norm")
         fused(f"{src}/self_attention/linear_0", [f"{dst}.self_attn.{p}_proj" for p in "qkv"])
         linear(f"{src}/self_attention/linear_1", f"{dst}.self_attn.out_proj")
         norm(f"{src}/ffn/layer_norm", f"{dst}.final_layer_norm")
         linear(f"{src}/ffn/linear_0", f"{dst}.fc1")
         linear(f"{src}/ffn/linear_1", f"{dst}.fc2")
+
+    for layer in range(config["encoder_layers"]):
+        self_attention_and_ffn(f"encoder/layer_{layer}", f"model.encoder.layers.{layer}")
     sd["model.decoder.embed_tokens.weight"] = t(ct2["decoder/embeddings/weight"])
     for layer in range(config["decoder_layers"]):
         src, dst = f"decoder/layer_{layer}", f"model.decoder.layers.{layer}"
-        norm(f"{src}/self_attention/layer_norm", f"{dst}.self_attn_layer_norm")
-        fused(f"{src}/self_attention/linear_0", [f"{dst}.self_attn.{p}_proj" for p in "qkv"])
-        linear(f"{src}/self_attention/linear_1", f"{dst}.self_attn.out_proj")
+        self_attention_and_ffn(src, dst)
         norm(f"{src}/attention/layer_norm", f"{dst}.encoder_attn_layer_norm")
         linear(f"{src}/attention/linear_0", f"{dst}.encoder_attn.q_proj")
         fused(f"{src}/attention/linear_1", [f"{dst}.encoder_attn.{p}_proj" for p in "kv"])
         linear(f"{src}/attention/linear_2", f"{dst}.encoder_attn.out_proj")
-        norm(f"{src}/ffn/layer_norm", f"{dst}.final_layer_norm")
-        linear(f"{src}/ffn/linear_0", f"{dst}.fc1")
-        linear(f"{src}/ffn/linear_1", f"{dst}.fc2")
     return sd
 
 
