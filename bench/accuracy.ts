@@ -97,7 +97,9 @@ with OpenCC) · speed in audio seconds per wall-clock second (model load exclude
   5 s stride, language given — what most browser Whisper apps run.
 - **Earshot Fast / Best**: Earshot's file path (\`workers/asr/engine.ts\`: Silero VAD windows,
   OpenAI's temperature fallback and no-speech gate, text from the previous window as prompt,
-  word timings), greedy or 5 beams. Language given for English; *auto* (detected) for Mandarin.
+  word timings), greedy or 5 beams, in Auto's decoding mode (timestamp tokens in every window for
+  multilingual models on Fast, text only where a window ends in a pause otherwise: see "What Auto
+  picks on WASM"). Language given for English; *auto* (detected) for Mandarin.
 
 Both run in Node on onnxruntime-node's CPU backend with the same engine code the browser worker
 runs, so the columns compare methods on identical arithmetic; in the browser (WASM) the same
@@ -128,6 +130,29 @@ ${longLines.join('\n')}
   is for drafts and long batches.
 - English errors are mostly names and numbers ("Mr." vs "MISTER", "50" vs "fifty"): the prompt
   (names, terms, spellings) fixes the names.
+
+## What Auto picks on WASM, and why
+
+The rule (\`src/domain/models/dtypes.ts\`, \`src/domain/models/decoding-mode.ts\`): per model, the best
+text at a speed within 10 % of the fastest, from the "Precisions" table below (Fast, the default).
+Speeds near the line were measured again in interleaved runs (three of each, medians, same
+process layout):
+
+- **whisper-tiny.en: q8, text only where a window ends in a pause.** fp32 encoder + q8 decoder
+  writes 10.0 % against q8's 10.4 % (one word in these clips) at 0.85× q8's speed (18.3× against
+  21.5×) and a 33 MB encoder instead of 10 MB; timestamp mode costs a point (11.4 %).
+- **whisper-base: q8, timestamps in every window (Fast).** WER 8.6 % against 10.0 % on English at
+  0.91× the speed (11.0× against 12.2×), CER 55.6 % against 60.8 % on Mandarin at 1.12× (6.9×
+  against 6.2×: fewer temperature fallbacks); over both, 1.03× the speed. On Best, text-only
+  windows stay: timestamps cost 0.84× on English and 2.4 points on Mandarin.
+
+Against faster-whisper int8 on the same clips (Fast): tiny.en 10.4 % vs 8.6 %, base 8.6 % vs
+7.5 % (en) and 55.6 % vs 55.3 % (zh). What closes the rest, and its price (table below): an fp32
+encoder (tiny.en fp32 8.9 % at 0.64× q8's speed; base fp32/q8 7.9 % at 0.80×), or int8 quantized
+**per channel** as CTranslate2 does (tiny.en 8.6 % at 0.87×, base zh 55.6 %) — which no hub repo
+ships (their \`_int8\` is per tensor, and its encoder's ConvInteger has no int8 kernel in ONNX
+Runtime: the app says so and offers another precision). Pick fp32 in the precision menu when
+the text matters more than the time.
 `;
 // The Precisions sections are `npm run precisions`'s and `precisions:browser`'s (they need Python-made files): kept as they are.
 const docPath = join(ROOT, 'docs/accuracy.md');

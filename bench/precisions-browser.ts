@@ -5,7 +5,8 @@
  * recording (bench/audio.ts), a warm-up run (which loads the model) and a timed one per
  * precision. Writes the "Precisions in the browser" section of docs/accuracy.md.
  *
- * Needs `npm run build` and the files `tools/make_precisions.py` makes in .cache/precisions/.
+ * Needs `npm run build` and the files `tools/make_precisions.py` makes in .cache/precisions/
+ * (without them, the precisions ../shared/models ships).
  * encoder/decoder rows that the precision menu cannot ask for (it sets both parts) are Auto's
  * pick on a folder that ships only those two files.
  */
@@ -21,6 +22,7 @@ import { benchAudio, benchReference } from './audio';
 import type { JobStats } from '../workers/asr/protocol';
 
 const PRECISIONS = join(ROOT, '.cache/precisions');
+const SHARED_MODELS = join(ROOT, '../shared/models');
 const SECONDS = 60;
 const audio = benchAudio()['60s'];
 const reference = benchReference(60, 0.1);
@@ -28,25 +30,27 @@ const MODELS = ['tiny.en', 'base'];
 const UNIFORM = ['q8', 'int8', 'q4', 'fp32'];
 const MIXED = [['fp32', 'q8']] as const;
 
+const suffix = (d: string) => ({ fp32: '', q8: '_quantized' })[d] ?? `_${d}`;
+const file = (dir: string, part: 'encoder' | 'decoder', dtype: string) => join(dir, 'onnx', `${part === 'encoder' ? 'encoder_model' : 'decoder_model_merged'}${suffix(dtype)}.onnx`);
+const ships = (dir: string, encoder: string, decoder: string) => existsSync(file(dir, 'encoder', encoder)) && existsSync(file(dir, 'decoder', decoder));
+
 /** A folder with the model's configs and only these two ONNX files (links), so Auto has no other choice. */
 function onlyFiles(dir: string, encoder: string, decoder: string): string {
-  const suffix = (d: string) => ({ fp32: '', q8: '_quantized' })[d] ?? `_${d}`;
   const out = mkdtempSync(join(tmpdir(), 'earshot-mixed-'));
   for (const f of readdirSync(dir)) if (f.endsWith('.json')) symlinkSync(join(dir, f), join(out, f));
   mkdirSync(join(out, 'onnx'));
-  for (const f of [`encoder_model${suffix(encoder)}.onnx`, `decoder_model_merged${suffix(decoder)}.onnx`]) symlinkSync(join(dir, 'onnx', f), join(out, 'onnx', f));
+  for (const [part, d] of [['encoder', encoder], ['decoder', decoder]] as const) symlinkSync(file(dir, part, d), join(out, 'onnx', file(dir, part, d).split('/').pop()!));
   return out;
 }
 
+// Without the made precisions, the shared models' own files (q8, and tiny.en's fp32 encoder) still give rows.
 const runs: { model: string; id: string; dir: string; dtype: string; label: string }[] = [];
 for (const model of MODELS) {
-  const dir = join(PRECISIONS, `whisper-${model}`);
-  if (!existsSync(join(dir, 'onnx/decoder_model_merged.onnx'))) {
-    console.warn(`skipped ${model}: run \`python3 tools/make_precisions.py --model ${model}\` first`);
-    continue;
-  }
-  for (const dtype of UNIFORM) runs.push({ model, id: `whisper-${model}`, dir, dtype, label: dtype });
-  for (const [e, d] of MIXED) runs.push({ model, id: `whisper-${model}-${e}-${d}`, dir: onlyFiles(dir, e, d), dtype: 'auto', label: `${e}/${d}` });
+  const made = join(PRECISIONS, `whisper-${model}`);
+  const dir = existsSync(join(made, 'onnx')) ? made : join(SHARED_MODELS, `whisper-${model}`);
+  if (dir !== made) console.warn(`${model}: only the shared files (run \`python3 tools/make_precisions.py --model ${model}\` for every precision)`);
+  for (const dtype of UNIFORM) if (ships(dir, dtype, dtype)) runs.push({ model, id: `whisper-${model}`, dir, dtype, label: dtype });
+  for (const [e, d] of MIXED) if (ships(dir, e, d)) runs.push({ model, id: `whisper-${model}-${e}-${d}`, dir: onlyFiles(dir, e, d), dtype: 'auto', label: `${e}/${d}` });
 }
 
 const server = await startServer(join(ROOT, 'dist'), Object.fromEntries(runs.map((r) => [r.id, r.dir])));

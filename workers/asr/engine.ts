@@ -32,6 +32,7 @@ import {
   needsFallback,
   type SpecialTokens,
 } from '../../src/domain/transcript/decoding';
+import { autoDecodingMode, type DecodingMode } from '../../src/domain/models/decoding-mode';
 import { languageProbabilities, languageTokenMap, preferLanguages } from '../../src/domain/transcript/langid';
 import { dropRepeatedSegments, findRepetitionLoop, secondCopyAt } from '../../src/domain/transcript/repetition';
 import type { LanguageGuess, Segment } from '../../src/domain/transcript/types';
@@ -534,6 +535,7 @@ export class WhisperEngine {
     const SR = WHISPER_SAMPLE_RATE_HZ;
     const duration = original.length / SR;
     const accuracy = options.accuracy ?? 'fast';
+    const mode = options.mode ?? autoDecodingMode(this.multilingual, accuracy);
     const { audio, spans, regions, pauses } = planAudio(original, options.speech);
     const toOriginal = (compactSeconds: number) => toOriginalSeconds(spans, compactSeconds);
     const decode = (ids: number[]) => this.decode(ids);
@@ -595,7 +597,7 @@ export class WhisperEngine {
         // tokens cost tiny.en about a point of WER on our clips, and the word timings give the
         // segments their times. A window cut at 30 s inside speech needs Whisper's timestamps to
         // know where its last whole segment ended.
-        const textOnly = this.#alignable && options.mode !== 'timestamps' && (end >= audio.length || pauseSet.has(end) || attempts > 0);
+        const textOnly = this.#alignable && mode !== 'timestamps' && (end >= audio.length || pauseSet.has(end) || attempts > 0);
         const sotSequence = this.#prefix(language, options.task);
         const earlier = context ? previousText.slice(promptResetSince) : [];
         const promptPart = this.#filePrompt(userPrompt, textOnly ? earlier.filter((t) => t < this.#info.eot) : earlier);
@@ -812,15 +814,11 @@ export interface FileOptions {
   preferredLanguages?: readonly string[];
   /** Text tokens of what came before this audio (a resumed job), the first window's context. */
   previousIds?: readonly number[];
-  /**
-   * Decoding mode. `text-where-possible` (default): a window that ends in a pause is decoded as
-   * text only and the word timings time its segments; `timestamps`: Whisper's timestamp tokens in
-   * every window, as OpenAI and faster-whisper decode. Measured per model in docs/accuracy.md.
-   */
+  /** Decoding mode (`DecodingMode`); by default Auto's choice for the model and accuracy (`autoDecodingMode`). */
   mode?: DecodingMode;
 }
 
-export type DecodingMode = 'text-where-possible' | 'timestamps';
+export type { DecodingMode };
 
 /**
  * What to decode: with voice activity, speech plus margins with long pauses shortened, the

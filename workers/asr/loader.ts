@@ -18,6 +18,7 @@ import { anyLengthEncoder, cachedStepModel } from './decoder-graph';
 import { exposeCrossAttentions } from './models/attention-outputs';
 import type { CachedStep, LoadedWhisper } from './engine';
 import { asrError } from './errors';
+import { loadError, outOfMemory } from './models/load-errors';
 import type { Capabilities, Device, Dtype, LoadProgress, LoadRequest, ModelSource } from './protocol';
 
 const HF_HOST = 'https://huggingface.co/';
@@ -119,44 +120,6 @@ async function keepWholeOrNothing(modelId: string, files: string[]): Promise<boo
   if (present.every(Boolean)) return true;
   await Promise.all(urls.filter((_, i) => present[i]).map((u) => cache.delete(u)));
   return false;
-}
-
-/** ONNX Runtime's and the JS engine's words for an allocation that failed (the WASM heap could not grow, an ArrayBuffer was refused). */
-const OUT_OF_MEMORY = /out of memory|\bOOM\b|failed to allocate|allocation failed|bad_alloc|could not allocate|Maximum memory size/i;
-
-/**
- * An allocation failure during a job, named so the page can suggest a smaller model or
- * precision (and start a fresh worker: the heap may be left fragmented); null for any other error.
- */
-export function outOfMemory(err: unknown): Error | null {
-  const message = err instanceof Error ? err.message : String(err);
-  return OUT_OF_MEMORY.test(message) ? asrError('OutOfMemory', `Not enough memory: ${message}`, err) : null;
-}
-
-function classify(err: unknown, modelId: string, device: Device, dtype: Dtypes): Error {
-  const message = err instanceof Error ? err.message : String(err);
-  const op = /Could not find an implementation for (\w+)/i.exec(message)?.[1];
-  if (op) {
-    const which = dtype.encoder === dtype.decoder ? dtype.encoder : `${dtype.encoder}/${dtype.decoder}`;
-    return asrError('DtypeNoKernel', `“${modelId}” in ${which} uses ${op}, which ONNX Runtime cannot run on ${device === 'wasm' ? 'WASM' : 'WebGPU'}. Choose Auto or another precision.`, err);
-  }
-  if (err instanceof Error && ['ModelNotFound', 'NotAModelSource', 'NoOnnxWeights', 'NotWhisper', 'WebGpuUnavailable'].includes(err.name)) return err;
-  if (err instanceof SyntaxError || /Unexpected token|is not valid JSON/i.test(message)) {
-    return asrError('NotAModelSource', `That address did not return a model's config.json (${modelBaseUrl(modelId)}config.json gave something else, e.g. a web page). Check the model source's base URL.`, err);
-  }
-  if (/Could not locate file/i.test(message)) {
-    if (/\/onnx\//.test(message)) {
-      return asrError('NoOnnxWeights', `“${modelId}” has no ONNX weights for the chosen precision (${message.match(/onnx\/[^"]+/)?.[0] ?? ''}). Pick another precision or a model converted for transformers.js.`, err);
-    }
-    return asrError('ModelNotFound', `No model “${modelId}” at this model source. Check the id and the model source.`, err);
-  }
-  if (err instanceof TypeError || /Failed to fetch|NetworkError|network/i.test(message)) {
-    return asrError('NetworkError', `Could not reach the model source to download “${modelId}”. Are you offline?`, err);
-  }
-  if (OUT_OF_MEMORY.test(message) || /memory|allocation/i.test(message)) {
-    return asrError('OutOfMemory', `Not enough memory to load “${modelId}”. Try a smaller model or a lower precision.`, err);
-  }
-  return asrError('Unknown', `Could not load “${modelId}”: ${message}`, err);
 }
 
 /**
@@ -284,7 +247,7 @@ async function loadOnce(request: LoadRequest, caps: Capabilities, onProgress: (p
     return { whisper: { model, processor, tokenizer, step, anyLengthEncoder }, device, dtype, stored, dtypeReason: choice.reason, crossAttentionsAdded: sessions.crossAttentionsAdded };
   } catch (err) {
     if ((err as Error)?.name === 'OfflineMode') throw err;
-    const named = classify(err, request.modelId, device, dtype);
+    const named = loadError(err, request.modelId, modelBaseUrl(request.modelId), device, dtype);
     // The network went away after bytes had arrived: the download was cut, not refused.
     // transformers.js stores a file only once it is whole, so the files already stored are kept
     // and Load again fetches only the rest.
