@@ -95,6 +95,28 @@ export function readPcmWav(head: Uint8Array): DecodedAudio | null {
   return null;
 }
 
+/**
+ * Whether a WAV's header promises more audio than the file holds (copied or recorded only in
+ * part): what is there can still be read, but if that is next to nothing the file is damaged,
+ * not silent.
+ */
+export function wavCutShort(head: Uint8Array, fileBytes: number): boolean {
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const ascii = (from: number) => String.fromCharCode(...head.subarray(from, from + 4));
+  if (head.length < 12 || ascii(0) !== 'RIFF' || ascii(8) !== 'WAVE') return false;
+  if (view.getUint32(4, true) + 8 > fileBytes) return true;
+  for (let offset = 12; offset + 8 <= head.length; ) {
+    const size = view.getUint32(offset + 4, true);
+    if (ascii(offset) === 'data') return offset + 8 + size > fileBytes;
+    offset += 8 + size + (size % 2);
+  }
+  // The header ends before its data chunk: cut inside the header.
+  return true;
+}
+
+/** Less audio than this is nothing to transcribe (Whisper's features are 10 ms frames; a word takes 100s of ms). */
+const MIN_SECONDS = 0.1;
+
 const yieldToPage = () => new Promise<void>((r) => setTimeout(r, 0));
 
 export async function decodeFile(file: Blob & { name?: string }): Promise<DecodedAudio> {
@@ -119,6 +141,10 @@ export async function decodeFile(file: Blob & { name?: string }): Promise<Decode
     const wav = sniffed ? readPcmWav(new Uint8Array(await file.arrayBuffer())) : null;
     if (!wav) throw new AudioDecodeError('undecodable', `${name}: ${(err as Error)?.message ?? 'cannot decode'}`);
     buffer = wav;
+  }
+  const seconds = buffer instanceof AudioBuffer ? buffer.duration : (buffer.channels[0]?.length ?? 0) / buffer.sampleRate;
+  if (seconds < MIN_SECONDS && sniffed && wavCutShort(new Uint8Array(await file.slice(0, 4096).arrayBuffer()), file.size)) {
+    throw new AudioDecodeError('undecodable', `${name} is cut short: its header promises audio the file does not hold`);
   }
   if (!(buffer instanceof AudioBuffer)) {
     const frames = buffer.channels[0]?.length ?? 0;

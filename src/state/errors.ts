@@ -2,7 +2,7 @@ import type { AsrErrorName } from '../../workers/asr/protocol';
 
 /** What the UI shows of an error: a message key with parameters, or a plain message. */
 export interface UiError {
-  key?: 'errBadAudio' | 'errQueueLost' | 'errScriptLoad' | 'errDatasetEmpty' | 'errDatasetNoAudio' | 'errSpeakerModels' | 'errSpeakersNoAudio' | 'errEmpty' | 'errTooLong' | 'errUnreadable' | 'errWorkerCrashed' | 'errWorkerHung' | 'errOutOfMemoryRun' | 'errMicDenied' | 'errMicNoDevice' | 'errMicBusy' | 'errMicUnsupported' | 'errMicLost' | 'errMicSuspended' | AsrErrorKey;
+  key?: 'errBadAudio' | 'errQueueLost' | 'errScriptLoad' | 'errDatasetEmpty' | 'errDatasetNoAudio' | 'errSpeakerModels' | 'errSpeakersNoAudio' | 'errEmpty' | 'errTooLong' | 'errUnreadable' | 'errWorkerCrashed' | 'errWorkerHung' | 'errOutOfMemoryRun' | 'errMicDenied' | 'errMicNoDevice' | 'errMicBusy' | 'errMicUnsupported' | 'errMicLost' | 'errMicSuspended' | 'errSourceBlocked' | 'errOfflineMode' | 'errExport' | 'errQuota' | AsrErrorKey;
   params?: Record<string, string | number>;
   message?: string;
 }

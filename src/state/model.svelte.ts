@@ -30,8 +30,9 @@ export class ModelSession {
   /** The load in flight, so a second caller with the same request waits for it instead of racing it. */
   #inflight: { key: string; outcome: Promise<LoadOutcome> } | null = null;
 
-  constructor() {
-    this.#client = new AsrClient((reason) => {
+  /** `client`: the worker's client, made with the crash handler (a test passes a fake one). */
+  constructor(client: (onCrash: (reason: CrashReason) => void) => AsrClient = (onCrash) => new AsrClient(onCrash)) {
+    this.#client = client((reason) => {
       // The worker died and was restarted empty: nothing is loaded any more.
       const reload = this.#loaded ? this.#loadedRequest : null;
       this.#loaded = null;

@@ -77,6 +77,15 @@ export class Playback {
     this.#time = el.currentTime;
   }
 
+  /** Seek and play on from there (a click on a word or a time: "click a word to hear it"). */
+  playFrom(seconds: number) {
+    const el = this.#el;
+    if (!el) return;
+    this.seek(seconds);
+    this.#stopAt = null;
+    if (el.paused) void el.play().catch(() => {});
+  }
+
   toggle() {
     const el = this.#el;
     if (!el) return;

@@ -24,7 +24,7 @@ import type { Script } from '../domain/transcript/script';
 export type Status = 'idle' | 'loading' | 'transcribing' | 'recording' | 'done' | 'error';
 
 export class Workspace {
-  readonly model = new ModelSession();
+  readonly model: ModelSession;
   readonly document = new TranscriptDocument();
   readonly history = new History();
   readonly playback = new Playback();
@@ -32,10 +32,6 @@ export class Workspace {
   readonly live: LiveSession;
   readonly speakers: SpeakerJob;
   readonly queue: BatchQueue;
-  /** The batch queue ran out of files (the page tells the user, e.g. a notification). */
-  onqueuefinished: ((done: number, failed: number) => void) | null = null;
-  /** The load request for a queue kept across a reload; set by the page (it knows the settings). */
-  queueRequest: (kept: LoadRequest | null) => LoadRequest = (kept) => kept!;
 
   #error = $state.raw<UiError | null>(null);
   /** The error ended what the user asked for (status "error"), rather than being a notice. */
@@ -44,15 +40,21 @@ export class Workspace {
   #resumable = $state<string | null>(null);
   /** The audio the transcript is of, for the player and the dataset export. */
   #audio = $state.raw<Blob | null>(null);
+  #epoch = $state(0);
 
-  constructor() {
-    this.file = new FileJob(this.model, this.document, this.history, { started: (f) => this.#setAudio(f) });
+  /**
+   * `queueRequest`: the load request for a queue kept across a reload (whoever holds the settings
+   * knows it); `queueFinished`: the batch queue ran out of files.
+   */
+  constructor(hooks: { queueRequest: (kept: LoadRequest | null) => LoadRequest; queueFinished?: (done: number, failed: number) => void; model?: ModelSession }) {
+    this.model = hooks.model ?? new ModelSession();
+    this.file = new FileJob(this.model, this.document, this.history, { started: (f) => (this.#newTranscript(), this.#setAudio(f)) });
     this.live = new LiveSession(this.model, this.document, this.history, { fail: (e) => this.fail(e), report: (e) => this.report(e), kept: (f) => this.#setAudio(f) });
-    this.speakers = new SpeakerJob(this.model, this.document, (e) => this.report(e));
+    this.speakers = new SpeakerJob(this.model, this.document);
     this.queue = new BatchQueue(this.file, this.history, {
-      request: (kept) => this.queueRequest(kept),
+      request: hooks.queueRequest,
       fatal: (e) => this.fail(e),
-      finished: (done, failed) => this.onqueuefinished?.(done, failed),
+      finished: (done, failed) => hooks.queueFinished?.(done, failed),
       busy: () => this.live.active || this.speakers.running || this.file.running,
     });
     this.document.onedit = (id, segments, speakers, script) => void this.history.saveSegments(id, segments, speakers, script);
@@ -120,6 +122,16 @@ export class Workspace {
     return this.#resumable;
   }
 
+  /** Counts the transcripts shown: what was said about the last one (a speaker search, a failed copy) goes with it. */
+  get transcriptEpoch() {
+    return this.#epoch;
+  }
+
+  #newTranscript() {
+    this.#epoch++;
+    this.speakers.reset();
+  }
+
   #setAudio(blob: Blob | null) {
     this.#audio = blob;
     this.playback.setSource(blob);
@@ -143,6 +155,7 @@ export class Workspace {
   record(request: LoadRequest, options: LiveOptions, deviceId: string) {
     if (this.busy) return Promise.resolve();
     this.dismissError();
+    this.#newTranscript();
     return this.live.start(request, options, deviceId);
   }
 
@@ -176,7 +189,7 @@ export class Workspace {
     if (this.busy || !this.document.segments.length) return Promise.resolve();
     this.dismissError();
     if (!this.#audio) {
-      this.report({ key: 'errSpeakersNoAudio' });
+      this.speakers.fail({ key: 'errSpeakersNoAudio' });
       return Promise.resolve();
     }
     return this.speakers.run(this.#audio, modelBases);
@@ -186,7 +199,7 @@ export class Workspace {
   async show(entry: HistoryEntry) {
     if (this.busy) return;
     this.file.clear();
-    this.speakers.reset();
+    this.#newTranscript();
     this.dismissError();
     this.document.reset(
       {

@@ -56,9 +56,44 @@ describe('TranscriptEditor', () => {
     await until(() => Number.isFinite(ctx.audio.duration));
   });
 
-  it('a click on a word seeks the player to its start', async () => {
+  it('a click on a word plays from its start', async () => {
     await userEvent.click(document.querySelectorAll<HTMLElement>('[data-testid=word]')[6]);
-    expect(ctx.audio.currentTime).toBeCloseTo(3.9, 2);
+    await until(() => !ctx.audio.paused);
+    expect(ctx.audio.currentTime).toBeGreaterThanOrEqual(3.9);
+    expect(ctx.audio.currentTime).toBeLessThan(4.6);
+    ctx.audio.pause();
+  });
+
+  it('the list is one Tab stop: arrows move between segments, Tab leaves the list', async () => {
+    const boxes = () => [...document.querySelectorAll<HTMLElement>('[data-testid=segment-text]')];
+    // Only one segment (and no time button) is in the Tab order.
+    expect(boxes().map((b) => b.tabIndex)).toEqual([0, -1, -1]);
+    expect([...document.querySelectorAll<HTMLElement>('[data-testid=segment-time]')].every((b) => b.tabIndex === -1)).toBe(true);
+    boxes()[0].focus();
+    await userEvent.keyboard('{ArrowDown}');
+    expect(document.activeElement).toBe(boxes()[1]);
+    await userEvent.keyboard('{End}');
+    expect(document.activeElement).toBe(boxes()[2]);
+    await userEvent.keyboard('{ArrowUp}');
+    expect(document.activeElement).toBe(boxes()[1]);
+    // The Tab stop follows: coming back with Tab lands where the user was.
+    expect(boxes().map((b) => b.tabIndex)).toEqual([-1, 0, -1]);
+    await userEvent.keyboard('{Home}');
+    expect(document.activeElement).toBe(boxes()[0]);
+  });
+
+  it('the edit box grows to show all of a long segment', async () => {
+    ctx.doc.editText(ctx.doc.segments[2].id, ' ' + 'what your country can do for you and for the people around you, today and tomorrow, '.repeat(6).trim());
+    const box = document.querySelectorAll<HTMLElement>('[data-testid=segment-text]')[2];
+    box.focus();
+    await userEvent.keyboard('{Enter}');
+    const area = document.querySelector<HTMLTextAreaElement>('[data-testid=segment-input]')!;
+    area.style.width = '300px';
+    area.dispatchEvent(new Event('input'));
+    // Every line of the text is visible: nothing to scroll inside the box.
+    expect(area.scrollHeight).toBeLessThanOrEqual(area.clientHeight + 2);
+    expect(area.clientHeight).toBeGreaterThan(100);
+    await userEvent.keyboard('{Enter}');
   });
 
   it('highlights the word at the player’s time, and marks unsure words', async () => {

@@ -75,11 +75,13 @@ export function toBaselineWav(input: string): string {
   return out;
 }
 
-/** A file that claims to be MP3 but is noise, and a zero-byte WAV. */
-export function badFiles(): { corrupt: string; empty: string } {
+/** A file that claims to be MP3 but is noise, a zero-byte WAV, and a real WAV cut to its first 100 bytes. */
+export function badFiles(): { corrupt: string; empty: string; cut: string } {
   mkdirSync(FIXTURES, { recursive: true });
   const corrupt = join(FIXTURES, 'corrupt.mp3');
   const empty = join(FIXTURES, 'empty.wav');
+  const cut = join(FIXTURES, 'cut-short.wav');
+  if (!existsSync(cut)) writeFileSync(cut, readFileSync(toBaselineWav(speechClips('en')[0].file)).subarray(0, 100));
   if (!existsSync(corrupt)) {
     const bytes = Buffer.alloc(64 * 1024);
     let x = 12345;
@@ -87,7 +89,7 @@ export function badFiles(): { corrupt: string; empty: string } {
     writeFileSync(corrupt, bytes);
   }
   if (!existsSync(empty)) writeFileSync(empty, '');
-  return { corrupt, empty };
+  return { corrupt, empty, cut };
 }
 
 /** Join clips with pauses into one file (sox), e.g. for long-form and cancel tests. */

@@ -151,20 +151,26 @@ describe.skipIf(!ready).each([
     expect(json.completed).toBe(false);
   });
 
-  it('explains a corrupt or empty file, keeps the previous transcript, and still works after', async (ctx) => {
+  it('explains a corrupt, empty or cut-short file, keeps the previous transcript, and still works after', async (ctx) => {
     if (webgpuMissing) ctx.skip();
     const previous = await segments(page);
-    const { corrupt, empty } = badFiles();
-    for (const bad of [corrupt, empty]) {
+    const historyBefore = await page.locator('[data-testid=history-item]').count();
+    const { corrupt, empty, cut } = badFiles();
+    for (const bad of [corrupt, empty, cut]) {
       const r = await transcribe(page, bad);
       expect(r.state).toBe('error');
       const alert = page.locator('[data-testid=error][role=alert]');
       await expect.poll(() => alert.textContent()).toContain(bad.split('/').pop());
       expect(await segments(page)).toEqual(previous);
     }
+    // A WAV cut to 100 bytes is named as damaged (not "Done: 0 segments"), and leaves no history entry.
+    expect(await page.textContent('[data-testid=error]')).toMatch(/damaged, cut short/);
+    expect(await page.locator('[data-testid=history-item]').count()).toBe(historyBefore);
     const r = await transcribe(page, shortFile);
     expect(r.state).toBe('done');
     expect(await page.locator('[data-testid=error]').count()).toBe(0);
+    // The job ended: the focus is on its transcript (not left on the Transcribe button above, or the body).
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('transcript-heading');
   });
 
   it('loads the model from the browser cache the second time (no network request)', async (ctx) => {

@@ -17,7 +17,7 @@ import { buildConversation, CONVERSATIONS } from '../fixtures/conversations';
 import { writeWav16 } from '../fixtures/wav';
 import { download, openApp, recordLive, transcribe } from './app';
 import { haveChromium, launch, watchConsole } from './browser';
-import { FIXTURES, ROOT, SHARED, TINY_EN_MODEL } from './fixtures';
+import { FIXTURES, ROOT, SHARED, TINY_EN_MODEL, speechClips, toBaselineWav } from './fixtures';
 import { startServer, type TestServer } from './server';
 
 const TINY = 'whisper-tiny.en';
@@ -159,6 +159,14 @@ describe.skipIf(!present || !haveChromium())('speakers (whisper-tiny.en, WASM)',
     expect(await page.$$eval('[data-testid=segment]', (els) => els.map((e) => `${e.getAttribute('data-id')}:${e.getAttribute('data-speaker')}`))).toEqual(before);
     // The model session was kept: a file transcribes without loading again.
     expect(await page.getAttribute('[data-testid=status]', 'data-state')).toBe('done');
+  });
+
+  it('what the speaker search said belongs to its transcript: the next file starts without it', async () => {
+    expect(await page.$('[data-testid=speakers-status]')).not.toBeNull();
+    const r = await transcribe(page, toBaselineWav(speechClips('en')[1].file));
+    expect(r.state).toBe('done');
+    expect(await page.getAttribute('[data-testid=speakers-panel]', 'data-state')).toBe('idle');
+    expect(await page.$('[data-testid=speakers-status]')).toBeNull();
   });
 });
 

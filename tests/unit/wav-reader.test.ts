@@ -3,7 +3,7 @@
  * 64-bit float, and a header that claims more data than the file holds.
  */
 import { describe, expect, it } from 'vitest';
-import { readPcmWav } from '../../src/services/audio-decode';
+import { readPcmWav, wavCutShort } from '../../src/services/audio-decode';
 
 function wav(format: number, bits: number, channels: number, rate: number, samples: number[], claimedBytes?: number): Uint8Array {
   const step = bits / 8;
@@ -64,3 +64,18 @@ describe('readPcmWav', () => {
     expect(readPcmWav(wav(1, 16, 1, 16000, []).subarray(0, 36))).toBeNull();
   });
 });
+
+describe('wavCutShort: a WAV that promises more than it holds is damaged, not silent', () => {
+  const whole = wav(1, 16, 1, 16000, new Array(16000).fill(0.1));
+  it('knows a whole file', () => {
+    expect(wavCutShort(whole, whole.length)).toBe(false);
+  });
+  it('finds a file cut to 100 bytes, and one cut inside its header', () => {
+    expect(wavCutShort(whole.subarray(0, 100), 100)).toBe(true);
+    expect(wavCutShort(whole.subarray(0, 30), 30)).toBe(true);
+  });
+  it('says nothing about what is not a WAV', () => {
+    expect(wavCutShort(new TextEncoder().encode('ID3\u0003 an mp3'), 16)).toBe(false);
+  });
+});
+

@@ -49,6 +49,10 @@ export class FileJob {
   #status = $state<FileJobStatus>('idle');
   #partial = $state('');
   #processed = $state(0);
+  /** Where this run began in the file (a resumed job starts past 0: that part is not this run's work). */
+  #from = 0;
+  /** When this run's first window came back: the rate is measured from there (the first window also pays for the language guess and warm-up). */
+  #firstWindow = $state.raw<{ at: number; processed: number } | null>(null);
   #duration = $state(0);
   #startedAt = $state(0);
   #now = $state(0);
@@ -100,9 +104,18 @@ export class FileJob {
   get elapsedSeconds() {
     return this.#startedAt ? (this.#now - this.#startedAt) / 1000 : 0;
   }
+  /** Transcribing, and no window has come back yet (the first takes longest: say so, no guess). */
+  get readingFirstWindow(): boolean {
+    return this.#status === 'transcribing' && this.#firstWindow === null;
+  }
+  /** Time left, from this run's own pace after its first window; null until there are two windows to measure. */
   get etaSeconds(): number | null {
-    if (this.#processed <= 0 || this.#duration <= 0 || this.#status !== 'transcribing') return null;
-    return (this.elapsedSeconds * (this.#duration - this.#processed)) / this.#processed;
+    const first = this.#firstWindow;
+    if (!first || this.#duration <= 0 || this.#status !== 'transcribing') return null;
+    const done = this.#processed - first.processed;
+    const seconds = (this.#now - first.at) / 1000;
+    if (done <= 0 || seconds <= 0) return null;
+    return (seconds * (this.#duration - this.#processed)) / done;
   }
 
   /** Forget the last job's figures (another transcript is shown). */
@@ -150,7 +163,8 @@ export class FileJob {
     const language = options.language === 'auto' ? null : options.language;
     this.#started(file);
     this.#partial = '';
-    this.#processed = offset;
+    this.#processed = this.#from = offset;
+    this.#firstWindow = null;
     this.#duration = duration;
     this.#guesses = null;
     this.#cancelled = false;
@@ -199,6 +213,7 @@ export class FileJob {
           doc.updateMeta({ language: u.language, completedUntil: offset + u.settledSeconds });
           this.#partial = u.partial;
           this.#processed = offset + u.processedSeconds;
+          if (!this.#firstWindow && this.#processed > this.#from) this.#firstWindow = { at: performance.now(), processed: this.#processed };
           if (u.languageGuesses) this.#guesses = u.languageGuesses;
           this.#history.progress(entryId, { segments: [...doc.segments], completedUntil: offset + u.settledSeconds, language: u.language });
         },

@@ -19,19 +19,32 @@ export class SpeakerJob {
   #total = $state(0);
   #seconds = $state(0);
   #jobId = 0;
+  #error = $state.raw<UiError | null>(null);
   #model: ModelSession;
   #document: TranscriptDocument;
-  #fail: (e: UiError) => void;
 
   mode = $state<SpeakerCountMode>('auto');
   exactly = $state(2);
   min = $state(2);
   max = $state(4);
 
-  constructor(model: ModelSession, document: TranscriptDocument, fail: (e: UiError) => void) {
+  constructor(model: ModelSession, document: TranscriptDocument) {
     this.#model = model;
     this.#document = document;
-    this.#fail = fail;
+  }
+
+  /** Why the last search failed: the panel shows it beside its button, where the user is looking. */
+  get error() {
+    return this.#error;
+  }
+
+  fail(error: UiError) {
+    this.#status = 'failed';
+    this.#error = error;
+  }
+
+  dismissError() {
+    this.#error = null;
   }
 
   get status() {
@@ -65,6 +78,7 @@ export class SpeakerJob {
     const jobId = ++this.#jobId;
     const entry = this.#document.meta.entryId;
     this.#status = 'models';
+    this.#error = null;
     this.#done = 0;
     this.#total = 0;
     try {
@@ -90,9 +104,8 @@ export class SpeakerJob {
       this.#status = 'done';
     } catch (err) {
       if (jobId !== this.#jobId) return;
-      this.#status = 'failed';
       const e = err as Error;
-      this.#fail(e.name === 'SpeakerModelsMissing' ? { key: 'errSpeakerModels', params: { url: modelBases.join(' | ') } } : uiErrorFor(e, this.#model.loaded?.modelId ?? ''));
+      this.fail(e.name === 'SpeakerModelsMissing' ? { key: 'errSpeakerModels', params: { url: modelBases.join(' | ') } } : uiErrorFor(e, this.#model.loaded?.modelId ?? ''));
     }
   }
 
@@ -105,5 +118,6 @@ export class SpeakerJob {
     if (this.running) this.cancel();
     this.#jobId++;
     this.#status = 'idle';
+    this.#error = null;
   }
 }
