@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { maxDiff } from '../fixtures/tensors';
-import { cachedStepModel } from '../../workers/asr/decoder-graph';
+import { cachedStepModel } from '../../workers/asr/models/decoder-graph';
 import { exposeCrossAttentions, hasCrossAttentionOutputs } from '../../workers/asr/models/attention-outputs';
 import { withoutCrossAttentions } from '../fixtures/models/plain-export';
 

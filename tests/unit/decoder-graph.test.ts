@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { maxDiff } from '../fixtures/tensors';
-import { anyLengthEncoder, cachedStepModel } from '../../workers/asr/decoder-graph';
+import { anyLengthEncoder, cachedStepModel } from '../../workers/asr/models/decoder-graph';
 
 const MODEL = '../shared/models/whisper-tiny.en';
 const have = existsSync(`${MODEL}/onnx/decoder_model_merged_quantized.onnx`);

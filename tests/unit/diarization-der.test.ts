@@ -1,7 +1,7 @@
 /**
  * Who spoke when, scored as the field scores it: diarization error rate (missed + false alarm +
  * confusion over reference speech, ±0.25 s collar, overlap scored, best speaker mapping) of the
- * app's own Diarizer (workers/asr/diarize.ts on onnxruntime-node, the models in ../shared).
+ * app's own Diarizer (workers/asr/diarization/diarize.ts on onnxruntime-node, the models in ../shared).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { speakerModelBases } from '../../src/services/model-source';
-import { loadSpeakerModels, SPEAKER_MODEL_FILES } from '../../workers/asr/speaker-models';
+import { loadSpeakerModels, SPEAKER_MODEL_FILES } from '../../workers/asr/diarization/speaker-models';
 
 describe('speaker model bases', () => {
   it('puts a self-hosted source’s copy before the site’s own, and the site’s alone otherwise', () => {

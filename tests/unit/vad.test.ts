@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { VAD_FRAME_SAMPLES, VadSegmenter, type VadEvent } from '../../src/domain/audio/vad-segmenter';
-import { SileroVad, type OrtRuntime } from '../../workers/asr/vad';
+import { SileroVad, type OrtRuntime } from '../../workers/asr/runtime/vad';
 import { readWav } from '../fixtures/wav';
 
 const SHARED_VAD = '../shared/vad/silero_vad.onnx';

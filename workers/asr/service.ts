@@ -6,15 +6,15 @@ import sileroUrl from '@ricky0123/vad-web/dist/silero_vad_v6.onnx?url';
 import { WHISPER_SAMPLE_RATE_HZ } from '../../src/domain/audio/constants';
 import { downmix } from '../../src/domain/audio/downmix';
 import { resample } from '../../src/domain/audio/resample';
-import { MAX_PROMPT_TOKENS, WhisperEngine } from './engine';
-import { LiveSession } from './live';
-import { asrError, capabilities, loadWhisper } from './loader';
+import { MAX_PROMPT_TOKENS, WhisperEngine } from './whisper/engine';
+import { LiveSession } from './live/live';
+import { asrError, capabilities, loadWhisper } from './models/loader';
 import { outOfMemory } from './models/load-errors';
 import type { AsrApi, Capabilities, LoadedModel } from './protocol';
-import { createRecording } from './recording';
-import { SileroVad, type OrtRuntime } from './vad';
-import { DiarizationCancelled, Diarizer } from './diarize';
-import { loadSpeakerModels } from './speaker-models';
+import { createRecording } from './live/recording';
+import { SileroVad, type OrtRuntime } from './runtime/vad';
+import { DiarizationCancelled, Diarizer } from './diarization/diarize';
+import { loadSpeakerModels } from './diarization/speaker-models';
 
 /** Silero VAD, loaded once per worker from the copy Vite emitted next to the app. */
 async function loadVad(): Promise<SileroVad> {

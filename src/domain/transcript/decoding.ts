@@ -1,6 +1,6 @@
 /**
  * OpenAI Whisper's decoding rules and safeguards as pure functions over logit rows, so the
- * worker's decoder loop (workers/asr/decoder.ts) and the unit tests run the same code:
+ * worker's decoder loop (workers/asr/whisper/decoder.ts) and the unit tests run the same code:
  * - the logit filters of `whisper/decoding.py` (suppress blank at the start, suppress special and
  *   non-speech tokens, `ApplyTimestampRules`);
  * - greedy / temperature sampling / beam search bookkeeping (`GreedyDecoder`, `BeamSearchDecoder`);

@@ -6,10 +6,10 @@
  * module is what the app does with a converter: which script a reader wants, and how a
  * segment's text and its timed words are converted together.
  */
-import type { Segment, Transcript, Word } from './types';
+import type { Script, Segment, Transcript, Word } from './types';
 
-export const SCRIPTS = ['original', 'zh-Hans', 'zh-Hant-TW', 'zh-Hant-HK'] as const;
-export type Script = (typeof SCRIPTS)[number];
+export type { Script };
+export const SCRIPTS: readonly Script[] = ['original', 'zh-Hans', 'zh-Hant-TW', 'zh-Hant-HK'];
 
 export type Convert = (text: string) => string;
 

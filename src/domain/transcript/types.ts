@@ -1,4 +1,5 @@
-import type { Script } from './script';
+/** The Chinese script text is shown in (`original`: as Whisper wrote it); see script.ts. */
+export type Script = 'original' | 'zh-Hans' | 'zh-Hant-TW' | 'zh-Hant-HK';
 /** A word with its time (seconds from the start of the audio) and how sure the model was of it (0–1). */
 export interface Word {
   word: string;

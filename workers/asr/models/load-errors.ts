@@ -4,7 +4,7 @@
  * to the few cases a person can act on.
  */
 import type { Device, Dtypes } from '../../../src/domain/models/dtypes';
-import { asrError } from '../errors';
+import { asrError } from '../runtime/errors';
 
 /** ONNX Runtime's and the JS engine's words for an allocation that failed (the WASM heap could not grow, an ArrayBuffer was refused). */
 const OUT_OF_MEMORY = /out of memory|\bOOM\b|failed to allocate|allocation failed|bad_alloc|could not allocate|Maximum memory size/i;

@@ -6,8 +6,8 @@
  * was captured is on disk if the tab dies. Fallback (no OPFS, or it refused, e.g. storage full):
  * memory, 1.9 MB per minute.
  */
-import { WHISPER_SAMPLE_RATE_HZ } from '../../src/domain/audio/constants';
-import { floatToInt16, wavHeader } from '../../src/domain/audio/wav';
+import { WHISPER_SAMPLE_RATE_HZ } from '../../../src/domain/audio/constants';
+import { floatToInt16, wavHeader } from '../../../src/domain/audio/wav';
 
 export interface Recording {
   readonly kind: 'opfs' | 'memory';

@@ -4,17 +4,17 @@
  * → a final pass when the utterance ends. See docs/architecture.md, "microphone → live text".
  */
 import type { Tensor } from '@huggingface/transformers';
-import { WHISPER_SAMPLE_RATE_HZ } from '../../src/domain/audio/constants';
-import { VAD_FRAME_SAMPLES, VadSegmenter, type VadEvent } from '../../src/domain/audio/vad-segmenter';
-import { agreedLength } from '../../src/domain/transcript/agreement';
-import type { Segment } from '../../src/domain/transcript/types';
-import { MAX_PROMPT_TOKENS, type WhisperEngine } from './engine';
-import type { LiveOptions, LiveResult, LiveStats, LiveUpdate } from './protocol';
+import { WHISPER_SAMPLE_RATE_HZ } from '../../../src/domain/audio/constants';
+import { VAD_FRAME_SAMPLES, VadSegmenter, type VadEvent } from '../../../src/domain/audio/vad-segmenter';
+import { agreedLength } from '../../../src/domain/transcript/agreement';
+import type { Segment } from '../../../src/domain/transcript/types';
+import { MAX_PROMPT_TOKENS, type WhisperEngine } from '../whisper/engine';
+import type { LiveOptions, LiveResult, LiveStats, LiveUpdate } from '../protocol';
 import type { Recording } from './recording';
-import type { SileroVad } from './vad';
-import type { Diarizer } from './diarize';
-import { speakerId } from '../../src/domain/diarization/assign';
-import { OnlineSpeakers } from '../../src/domain/diarization/online';
+import type { SileroVad } from '../runtime/vad';
+import type { Diarizer } from '../diarization/diarize';
+import { speakerId } from '../../../src/domain/diarization/assign';
+import { OnlineSpeakers } from '../../../src/domain/diarization/online';
 
 /** Re-decode the growing utterance once this much new audio has come (~1 s)… */
 const PASS_EVERY_FRAMES = Math.round(WHISPER_SAMPLE_RATE_HZ / VAD_FRAME_SAMPLES);

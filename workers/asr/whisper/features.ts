@@ -10,7 +10,7 @@
  * falls back to the extractor.
  */
 import { Tensor, type Processor } from '@huggingface/transformers';
-import { LogMel } from '../../src/domain/audio/log-mel';
+import { LogMel } from '../../../src/domain/audio/log-mel';
 
 interface WhisperFeatureExtractor {
   config: { n_fft: number; hop_length: number; nb_max_frames: number; mel_filters?: ArrayLike<number>[] };

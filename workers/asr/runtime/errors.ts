@@ -1,4 +1,4 @@
-import type { AsrErrorName } from './protocol';
+import type { AsrErrorName } from '../protocol';
 
 /** An error that crosses comlink with its kind in `name` (the page branches on it). */
 export function asrError(name: AsrErrorName, message: string, cause?: unknown): Error {

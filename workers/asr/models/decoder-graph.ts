@@ -18,7 +18,7 @@
 import {
   ATTRIBUTE, GRAPH, TENSOR_NAME, VALUE_INFO_NAME, concat, fields, floatValueInfo, intsOf, lengthDelimited, nameOf, nodeBytes, orNull, parseNode, readGraph,
   renameInputs, stringField, sub, withGraph, type Node,
-} from './onnx/wire';
+} from '../onnx/wire';
 
 export interface CachedStepModel {
   /** The step model's ONNX bytes. */

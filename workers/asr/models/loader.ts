@@ -12,14 +12,14 @@ import {
 // The wasm runtime ships with the app (Vite emits these files); nothing is fetched from a CDN.
 import ortWasmUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.wasm?url';
 import ortMjsUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.mjs?url';
-import { DTYPE_FILE_SUFFIX, chooseDtypes, defaultDtypesFor, dtypeProblem, resolveDevice, type DtypePlan, type Dtypes, type ModelPart } from '../../src/domain/models/dtypes';
+import { DTYPE_FILE_SUFFIX, chooseDtypes, defaultDtypesFor, dtypeProblem, resolveDevice, type DtypePlan, type Dtypes, type ModelPart } from '../../../src/domain/models/dtypes';
 import * as ort from 'onnxruntime-web';
 import { anyLengthEncoder, cachedStepModel } from './decoder-graph';
-import { exposeCrossAttentions } from './models/attention-outputs';
-import type { CachedStep, LoadedWhisper } from './engine';
-import { asrError } from './errors';
-import { loadError, outOfMemory } from './models/load-errors';
-import type { Capabilities, Device, Dtype, LoadProgress, LoadRequest, ModelSource } from './protocol';
+import { exposeCrossAttentions } from './attention-outputs';
+import type { CachedStep, LoadedWhisper } from '../whisper/model';
+import { asrError } from '../runtime/errors';
+import { loadError, outOfMemory } from './load-errors';
+import type { Capabilities, Device, Dtype, LoadProgress, LoadRequest, ModelSource } from '../protocol';
 
 const HF_HOST = 'https://huggingface.co/';
 const HF_MIRROR_HOST = 'https://hf-mirror.com/';
@@ -65,8 +65,19 @@ let offline = false;
 /** The files of a model folder picked from the disk, served under `FOLDER_HOST` (see `configureSource`). */
 let folderFiles: Record<string, File> | null = null;
 const FOLDER_HOST = `${self.location.origin}/__earshot_folder__/`;
-const networkFetch = self.fetch.bind(self);
-self.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+let networkFetch: typeof fetch | null = null;
+
+/**
+ * The guard wraps the worker's `fetch` (what transformers.js calls) once, at the first load —
+ * not when this module is imported, so importing it changes nothing.
+ */
+function guardFetch() {
+  if (networkFetch) return;
+  const network = (networkFetch = self.fetch.bind(self));
+  self.fetch = (input: RequestInfo | URL, init?: RequestInit) => guardedFetch(network, input, init);
+}
+
+function guardedFetch(network: typeof fetch, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   const url = new URL(input instanceof Request ? input.url : String(input), self.location.href);
   if (url.href.startsWith(FOLDER_HOST)) {
     // A folder model never touches the network: its files are answered from the disk.
@@ -78,8 +89,8 @@ self.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
   if (offline && url.origin !== self.location.origin) {
     return Promise.reject(asrError('OfflineMode', `Offline mode is on: not connecting to ${url.host}. Only models already on this device can be loaded.`));
   }
-  return networkFetch(input, init);
-};
+  return network(input, init);
+}
 
 function configureSource(source: ModelSource) {
   folderFiles = source.kind === 'folder' ? source.files : null;
@@ -159,6 +170,7 @@ const NOT_FROM_THE_CACHE = new Set(['NetworkError', 'DownloadInterrupted', 'Offl
  * wrong instead.
  */
 export async function loadWhisper(request: LoadRequest, caps: Capabilities, onProgress: (p: LoadProgress) => void): Promise<Loaded> {
+  guardFetch();
   configureSource(request.source);
   const cached = request.source.kind === 'folder' ? [] : await cachedFiles(request.modelId).catch(() => []);
   try {

@@ -6,7 +6,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { withOrtLock } from './ort-lock';
 import { yieldToEventLoop } from './yield';
-import { VAD_CONTEXT_SAMPLES, VAD_FRAME_SAMPLES } from '../../src/domain/audio/vad-segmenter';
+import { VAD_CONTEXT_SAMPLES, VAD_FRAME_SAMPLES } from '../../../src/domain/audio/vad-segmenter';
 
 export interface OrtRuntime {
   InferenceSession: { create(model: Uint8Array | string, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };

@@ -5,7 +5,7 @@
  * not precached: fetched and kept the first time someone finds speakers); a self-hosted model
  * source may carry its own copy in `diarization/`.
  */
-import { asrError } from './errors';
+import { asrError } from '../runtime/errors';
 
 export const SPEAKER_MODEL_FILES = { segmentation: 'pyannote-segmentation-3.0.int8.onnx', embedding: 'campplus-zh-en.onnx' } as const;
 const CACHE = 'earshot-speaker-models';

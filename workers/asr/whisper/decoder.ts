@@ -21,9 +21,9 @@ import {
   sample,
   seededRandom,
   type SpecialTokens,
-} from '../../src/domain/transcript/decoding';
-import { findRepetitionLoop } from '../../src/domain/transcript/repetition';
-import type { CachedStep } from './engine';
+} from '../../../src/domain/transcript/decoding';
+import { findRepetitionLoop } from '../../../src/domain/transcript/repetition';
+import type { CachedStep } from './model';
 
 export interface WindowDecodeRequest {
   /** The encoder's output for this window, batch 1. */

@@ -11,17 +11,14 @@ import {
   StoppingCriteria,
   StoppingCriteriaList,
   Tensor,
-  type PreTrainedTokenizer,
-  type Processor,
-  type WhisperForConditionalGeneration,
 } from '@huggingface/transformers';
-import { TIME_PRECISION_S, WHISPER_SAMPLE_RATE_HZ, WINDOW_SAMPLES } from '../../src/domain/audio/constants';
-import { compactPauses, compactRanges, levelKeptRanges, toCompactSamples, toOriginalSeconds } from '../../src/domain/audio/pauses';
-import { firstUncovered, keptRanges, pauseMidpoints, speechRegions, unionRanges, windowEnd, type Range } from '../../src/domain/audio/speech-regions';
-import { isSilent } from '../../src/domain/audio/silence';
-import { snapToEnergy } from '../../src/domain/audio/energy-edges';
-import { alignmentCost, groupIntoSegments, groupWords, snapToSpeech, tokenStartTimes, type Word } from '../../src/domain/transcript/alignment';
-import { approximateWords } from '../../src/domain/transcript/approximate-words';
+import { TIME_PRECISION_S, WHISPER_SAMPLE_RATE_HZ, WINDOW_SAMPLES } from '../../../src/domain/audio/constants';
+import { compactPauses, compactRanges, levelKeptRanges, toCompactSamples, toOriginalSeconds } from '../../../src/domain/audio/pauses';
+import { firstUncovered, keptRanges, pauseMidpoints, speechRegions, unionRanges, windowEnd, type Range } from '../../../src/domain/audio/speech-regions';
+import { isSilent } from '../../../src/domain/audio/silence';
+import { snapToEnergy } from '../../../src/domain/audio/energy-edges';
+import { alignmentCost, groupIntoSegments, groupWords, snapToSpeech, tokenStartTimes, type Word } from '../../../src/domain/transcript/alignment';
+import { approximateWords } from '../../../src/domain/transcript/approximate-words';
 import {
   BEAM_SIZE,
   COMPRESSION_RATIO_THRESHOLD,
@@ -31,18 +28,18 @@ import {
   isNoSpeech,
   needsFallback,
   type SpecialTokens,
-} from '../../src/domain/transcript/decoding';
-import { autoDecodingMode, type DecodingMode } from '../../src/domain/models/decoding-mode';
-import { languageProbabilities, languageTokenMap, preferLanguages } from '../../src/domain/transcript/langid';
-import { dropRepeatedSegments, findRepetitionLoop, secondCopyAt } from '../../src/domain/transcript/repetition';
-import type { LanguageGuess, Segment } from '../../src/domain/transcript/types';
-import { splitWindow, type TokenInfo } from '../../src/domain/transcript/window';
+} from '../../../src/domain/transcript/decoding';
+import { autoDecodingMode, type DecodingMode } from '../../../src/domain/models/decoding-mode';
+import { languageProbabilities, languageTokenMap, preferLanguages } from '../../../src/domain/transcript/langid';
+import { dropRepeatedSegments, findRepetitionLoop, secondCopyAt } from '../../../src/domain/transcript/repetition';
+import type { LanguageGuess, Segment } from '../../../src/domain/transcript/types';
+import { splitWindow, type TokenInfo } from '../../../src/domain/transcript/window';
 import { alignmentPass, decodeWindow, decodeWithDraft, rememberCross, type WindowDecodeResult } from './decoder';
 import { logMel } from './features';
-import type { InferenceSession } from 'onnxruntime-web';
-import { withOrtLock } from './ort-lock';
-import type { Accuracy, Task, TranscribeResult, TranscribeUpdate } from './protocol';
-import { yieldToEventLoop } from './yield';
+import type { CachedStep, LoadedWhisper } from './model';
+import { withOrtLock } from '../runtime/ort-lock';
+import type { Accuracy, Task, TranscribeResult, TranscribeUpdate } from '../protocol';
+import { yieldToEventLoop } from '../runtime/yield';
 
 /** OpenAI's `sample_len`: at most half the decoder context per window. */
 const MAX_NEW_TOKENS = 224;
@@ -52,21 +49,7 @@ const DECODER_CONTEXT = 448;
 export const MAX_PROMPT_TOKENS = DECODER_CONTEXT / 2 - 1;
 const UPDATE_INTERVAL_MS = 100;
 
-export interface LoadedWhisper {
-  model: WhisperForConditionalGeneration;
-  processor: Processor;
-  tokenizer: PreTrainedTokenizer;
-  /** The decoder's cached step on its own (WASM; decoder-graph.ts), or null: every step runs the merged decoder. */
-  step?: CachedStep | null;
-  /** The encoder takes any even number of mel frames up to 3 000 (decoder-graph.ts), not only a whole window. */
-  anyLengthEncoder?: boolean;
-}
-
-export interface CachedStep {
-  session: InferenceSession;
-  /** Its `past_key_values.{i}.encoder.key` inputs are transposed: `[batch, heads, head_dim, frames]`. */
-  keysTransposed: boolean;
-}
+export type { CachedStep, LoadedWhisper };
 
 interface GenerationConfigLike {
   decoder_start_token_id: number;

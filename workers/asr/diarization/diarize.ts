@@ -8,13 +8,13 @@
  */
 import { mel_filter_bank, spectrogram, window_function } from '@huggingface/transformers';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import { assignWindow, centroids, cluster, cosine } from '../../src/domain/diarization/clustering';
-import { exclusiveFeatureFrames, LOCAL_SPEAKERS, overlapGroups, powersetActivity, SAMPLE_RATE, tracksOf, WINDOW_SAMPLES, windowStarts } from '../../src/domain/diarization/segmentation';
-import { reconstruct, renumber, type LabelledWindow, type Track } from '../../src/domain/diarization/turns';
-import type { DiarizationResult, SpeakerCount } from '../../src/domain/diarization/types';
-import { withOrtLock } from './ort-lock';
-import { yieldToEventLoop } from './yield';
-import type { OrtRuntime } from './vad';
+import { assignWindow, centroids, cluster, cosine } from '../../../src/domain/diarization/clustering';
+import { exclusiveFeatureFrames, LOCAL_SPEAKERS, overlapGroups, powersetActivity, SAMPLE_RATE, tracksOf, WINDOW_SAMPLES, windowStarts } from '../../../src/domain/diarization/segmentation';
+import { reconstruct, renumber, type LabelledWindow, type Track } from '../../../src/domain/diarization/turns';
+import type { DiarizationResult, SpeakerCount } from '../../../src/domain/diarization/types';
+import { withOrtLock } from '../runtime/ort-lock';
+import { yieldToEventLoop } from '../runtime/yield';
+import type { OrtRuntime } from '../runtime/vad';
 
 export interface DiarizeOptions {
   count?: SpeakerCount;
