@@ -146,12 +146,16 @@ export class AsrClient {
     return this.#call((api) => api.prepareAudio(transfer(audio, audio.channels.map((c) => c.buffer))));
   }
 
+  audioSamples(handle: string) {
+    return this.#call((api) => api.audioSamples(handle));
+  }
+
   transcribe(request: TranscribeRequest, onUpdate: (u: TranscribeUpdate) => void) {
-    return this.#call((api) => api.transcribe(transfer(request, [request.audio.buffer]), proxy(onUpdate)), 'job');
+    return this.#call((api) => api.transcribe(request, proxy(onUpdate)), 'job');
   }
 
   diarize(request: DiarizeRequest, onProgress: (p: DiarizeProgress) => void) {
-    return this.#call((api) => api.diarize(transfer(request, [request.audio.buffer]), proxy(onProgress)), 'job');
+    return this.#call((api) => api.diarize(request, proxy(onProgress)), 'job');
   }
 
   async liveStart(port: MessagePort, options: LiveOptions, onUpdate: (u: LiveUpdate) => void) {

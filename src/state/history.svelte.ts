@@ -41,6 +41,8 @@ export class History {
   problem = $state<'full' | 'audio-full' | 'failed' | null>(null);
 
   #store: HistoryStore | null = null;
+  /** How far each entry's text is on the disk (seconds of audio), as of its last write. */
+  #savedUntil = $state.raw<Record<string, number>>({});
   #pending = new Map<string, { progress: JobProgress; timer: ReturnType<typeof setTimeout> }>();
 
   async open() {
@@ -133,9 +135,15 @@ export class History {
     };
     try {
       await store.put(next);
+      if (p) this.#savedUntil = { ...this.#savedUntil, [id]: p.completedUntil };
     } catch (err) {
       this.#report(err);
     }
+  }
+
+  /** Seconds of the entry's audio whose text is written to the disk (0 before its first write): a reload keeps that much. */
+  savedUntil(id: string | null | undefined): number {
+    return id ? (this.#savedUntil[id] ?? 0) : 0;
   }
 
   /** The job ended: final text and state. A complete file job drops its stored copy of the file. */

@@ -41,6 +41,8 @@ export class Workspace {
   /** The audio the transcript is of, for the player and the dataset export. */
   #audio = $state.raw<Blob | null>(null);
   #epoch = $state(0);
+  /** The worker's handle of `#audio`, decoded (null until a job decoded it, or after a worker restart). */
+  #audioHandle: string | null = null;
 
   /**
    * `queueRequest`: the load request for a queue kept across a reload (whoever holds the settings
@@ -48,7 +50,7 @@ export class Workspace {
    */
   constructor(hooks: { queueRequest: (kept: LoadRequest | null) => LoadRequest; queueFinished?: (done: number, failed: number) => void; model?: ModelSession }) {
     this.model = hooks.model ?? new ModelSession();
-    this.file = new FileJob(this.model, this.document, this.history, { started: (f) => (this.#newTranscript(), this.#setAudio(f)) });
+    this.file = new FileJob(this.model, this.document, this.history, { started: (f, handle) => (this.#newTranscript(), this.#setAudio(f, handle)) });
     this.live = new LiveSession(this.model, this.document, this.history, { fail: (e) => this.fail(e), report: (e) => this.report(e), kept: (f) => this.#setAudio(f) });
     this.speakers = new SpeakerJob(this.model, this.document);
     this.queue = new BatchQueue(this.file, this.history, {
@@ -58,6 +60,7 @@ export class Workspace {
       busy: () => this.live.active || this.speakers.running || this.file.running,
     });
     this.document.onedit = (id, segments, speakers, script) => void this.history.saveSegments(id, segments, speakers, script);
+    this.model.onCrash(() => (this.#audioHandle = null));
     this.model.onCrash((reason) => this.fail(reason.kind === 'hung' ? { key: 'errWorkerHung', params: { seconds: reason.seconds } } : { key: 'errWorkerCrashed' }));
   }
 
@@ -132,9 +135,34 @@ export class Workspace {
     this.speakers.reset();
   }
 
-  #setAudio(blob: Blob | null) {
+  #setAudio(blob: Blob | null, handle: string | null = null) {
     this.#audio = blob;
+    this.#audioHandle = handle;
     this.playback.setSource(blob);
+  }
+
+  /**
+   * Run a worker call on the transcript's audio by its handle: decoded once per file (by the
+   * file job, or here the first time it is needed), and decoded again only if the worker lost it
+   * (restarted after a crash, or it kept newer files since).
+   */
+  async #withAudio<T>(use: (handle: string) => Promise<T>): Promise<T> {
+    const blob = this.#audio;
+    if (!blob) throw new Error('no audio');
+    const handle = async (fresh: boolean) => {
+      if (fresh || !this.#audioHandle) {
+        const h = (await this.model.client.prepareAudio(await decodeFile(blob))).id;
+        if (this.#audio === blob) this.#audioHandle = h;
+        return h;
+      }
+      return this.#audioHandle;
+    };
+    try {
+      return await use(await handle(false));
+    } catch (err) {
+      if ((err as Error).name !== 'AudioGone') throw err;
+      return use(await handle(true));
+    }
   }
 
   /** Load a model (the settings' Load button). */
@@ -175,7 +203,7 @@ export class Workspace {
       return null;
     }
     try {
-      const audio = await this.model.client.prepareAudio(await decodeFile(this.#audio));
+      const audio = await this.#withAudio((handle) => this.model.client.audioSamples(handle));
       const { zip, rows } = buildDataset(audio, doc.shown, doc.meta.language, doc.meta.sourceName);
       return { blob: new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), name: `${baseName(doc.meta.sourceName)}-dataset.zip`, rows: rows.length };
     } catch (err) {
@@ -192,7 +220,7 @@ export class Workspace {
       this.speakers.fail({ key: 'errSpeakersNoAudio' });
       return Promise.resolve();
     }
-    return this.speakers.run(this.#audio, modelBases);
+    return this.speakers.run((use) => this.#withAudio(use), modelBases);
   }
 
   /** Show a transcript from the history (nothing runs); its audio, if kept, in the player. */

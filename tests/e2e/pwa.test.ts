@@ -246,7 +246,7 @@ for (const recognizer of RECOGNIZERS) {
       await page.click('[data-testid=transcribe]');
       await page.waitForSelector('[data-testid=status][data-phase=transcribing]', { timeout: 60_000 });
       await page.waitForFunction(() => document.querySelectorAll('[data-testid=transcript] [data-testid=segment]').length >= 4, null, { timeout: 240_000 });
-      await page.waitForTimeout(1500); // the journal writes at most once a second
+      await page.waitForFunction(() => Number(document.querySelector('[data-testid=status]')?.getAttribute('data-saved-until') || 0) > 0, undefined, { timeout: 30_000 }); // the history has written text of this entry
       await page.reload();
       await ready();
       const item = page.locator('[data-testid=history-item][data-state=interrupted]').first();

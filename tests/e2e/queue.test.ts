@@ -131,7 +131,7 @@ describe.skipIf(!ready)('batch queue (toy model, WASM fp32)', () => {
     // The reload comes while the long file is a third of the way through (its text so far saved).
     await page.waitForSelector('[data-testid=queue-item][data-name="queue-long.wav"][data-state=running]', { timeout: 120_000 });
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=progress]')?.getAttribute('data-value') || 0) >= 30, undefined, { timeout: 120_000, polling: 50 });
-    await page.waitForTimeout(1_200); // the history writes progress once a second
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=status]')?.getAttribute('data-saved-until') || 0) > 0, undefined, { timeout: 30_000 }); // the history has written text of this entry
     const before = await items(page);
     const longEntry = before.find((i) => i.name === 'queue-long.wav')!.entry;
     expect(longEntry, 'the running file has its history entry').toBeTruthy();

@@ -74,7 +74,7 @@ describe.skipIf(!ready)('injected faults (toy model, WASM fp32)', () => {
     await page.click('[data-testid=transcribe]');
     await page.waitForSelector('[data-testid=status][data-phase=transcribing]', { timeout: 120_000 });
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=progress]')?.getAttribute('data-value') || 0) >= 10, undefined, { timeout: 180_000, polling: 50 });
-    await page.waitForTimeout(1_200); // the history writes progress once a second
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=status]')?.getAttribute('data-saved-until') || 0) > 0, undefined, { timeout: 30_000 }); // the history has written text of this entry
     expect(await state(page)).toBe('transcribing');
     const stuck = await asrWorker(page);
     // A call that never returns, as a hung WASM kernel would be: the worker's event loop is gone.
@@ -129,7 +129,7 @@ describe.skipIf(!ready)('injected faults (toy model, WASM fp32)', () => {
       throw new Error(`${e}\n${(await page.$$eval('[data-testid=queue-item]', (els) => els.map((el) => `${el.getAttribute('data-name')}:${el.getAttribute('data-state')}`))).join(', ')}\n${await page.textContent('[data-testid=status]')} ${await page.textContent('[data-testid=error]').catch(() => '')}`);
     });
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=progress]')?.getAttribute('data-value') || 0) >= 10, undefined, { timeout: 180_000, polling: 50 });
-    await page.waitForTimeout(1_200);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=status]')?.getAttribute('data-saved-until') || 0) > 0, undefined, { timeout: 30_000 }); // the history has written text of this entry
     const closed = await asrWorker(page);
     await closed.evaluate(() => setTimeout(() => self.close()));
     const t0 = Date.now();

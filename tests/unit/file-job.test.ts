@@ -9,6 +9,7 @@ import { TranscriptDocument } from '../../src/state/document.svelte';
 import { History } from '../../src/state/history.svelte';
 import type { ModelSession } from '../../src/state/model.svelte';
 import type { DecodedAudio, LoadRequest, TranscribeResult, TranscribeUpdate } from '../../workers/asr/protocol';
+import type { Segment } from '../../src/domain/transcript/types';
 
 const SR = 16_000;
 
@@ -41,7 +42,7 @@ function fakeSession() {
     onCrash: () => {},
     recycle: () => {},
     client: {
-      prepareAudio: async (a: DecodedAudio) => a.channels[0],
+      prepareAudio: async (a: DecodedAudio) => ({ id: 'a1', seconds: a.channels[0].length / a.sampleRate }),
       transcribe: (_: unknown, onUpdate: (u: TranscribeUpdate) => void) =>
         new Promise<TranscribeResult>((resolve) => {
           update = onUpdate;
@@ -50,9 +51,9 @@ function fakeSession() {
       cancel: async () => {},
     },
   };
-  const window = (processedSeconds: number) => update!({ segments: [], partial: '', processedSeconds, settledSeconds: processedSeconds, language: 'en', languageGuesses: null });
+  const window = (processedSeconds: number, segments: Segment[] = [], segmentsFrom = 0) => update!({ segments, segmentsFrom, partial: '', processedSeconds, settledSeconds: processedSeconds, language: 'en', languageGuesses: null });
   const end = (processedSeconds: number) =>
-    finish!({ segments: [], partial: '', processedSeconds, settledSeconds: processedSeconds, language: 'en', languageGuesses: null, cancelled: false, loopsCut: 0, stats: {} as TranscribeResult['stats'] });
+    finish!({ segments: [], segmentsFrom: 0, partial: '', processedSeconds, settledSeconds: processedSeconds, language: 'en', languageGuesses: null, cancelled: false, loopsCut: 0, stats: {} as TranscribeResult['stats'] });
   return { session: session as unknown as ModelSession, window, end, started: () => update !== null };
 }
 
@@ -115,6 +116,25 @@ describe('time left on a long file', () => {
     expect(job.etaSeconds).toBeGreaterThan(0.95 * (1158 / 3));
     expect(job.etaSeconds).toBeLessThan(1.05 * (1158 / 3));
     fake.end(1218);
+    expect((await done).status).toBe('done');
+  });
+
+  it('builds the transcript from updates that carry only what changed', async () => {
+    const fake = fakeSession();
+    const doc = new TranscriptDocument();
+    const job = new FileJob(fake.session, doc, new History(), { started: () => {} });
+    const done = job.run(silenceWav(90, 'three-windows.wav'), request, { language: 'en', task: 'transcribe', prompt: '' });
+    await until(fake.started);
+    const seg = (start: number, text: string): Segment => ({ start, end: start + 2, text });
+    const texts = () => doc.segments.map((s) => s.text);
+    fake.window(30, [seg(0, ' one'), seg(10, ' two')], 0);
+    expect(texts()).toEqual([' one', ' two']);
+    fake.window(60, [seg(30, ' three')], 2);
+    expect(texts()).toEqual([' one', ' two', ' three']);
+    // The engine dropped a repeat it had sent: the update starts there.
+    fake.window(90, [seg(30, ' three, again'), seg(60, ' four')], 2);
+    expect(texts()).toEqual([' one', ' two', ' three, again', ' four']);
+    fake.end(90);
     expect((await done).status).toBe('done');
   });
 });

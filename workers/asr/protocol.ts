@@ -76,10 +76,22 @@ export interface Capabilities {
   threads: number;
 }
 
+/**
+ * Audio the worker keeps, decoded and resampled once per file (`prepareAudio`): a file job, the
+ * speaker search and the dataset export name it instead of sending the samples again.
+ */
+export interface AudioHandle {
+  id: string;
+  /** Its length at 16 kHz. */
+  seconds: number;
+}
+
 export interface TranscribeRequest {
   jobId: number;
-  /** 16 kHz mono. Transferred, not copied. */
-  audio: Float32Array;
+  /** The kept audio (`AudioHandle.id`). */
+  audio: string;
+  /** Start here (a resumed job: the text before is kept). */
+  fromSeconds?: number;
   /** A Whisper language code, or `auto` to identify it from the first speech. */
   language: string;
   task: Task;
@@ -109,8 +121,13 @@ export interface TranscribeRequest {
 export type Accuracy = 'fast' | 'best';
 
 export interface TranscribeUpdate {
-  /** Settled segments so far (times in seconds from the start of the audio). */
+  /**
+   * Settled segments (times in seconds from the start of the audio) from `segmentsFrom` on: an
+   * update carries only what changed since the last one (the segments before `segmentsFrom` are
+   * as sent before), not the whole list each time. The final result carries them all (0).
+   */
   segments: Segment[];
+  segmentsFrom: number;
   /** Text of the window being decoded that has not settled yet. */
   partial: string;
   /** Seconds of audio done (for progress; may include text still settling). */
@@ -224,8 +241,8 @@ export interface LiveResult {
 
 export interface DiarizeRequest {
   jobId: number;
-  /** 16 kHz mono. Transferred, not copied. */
-  audio: Float32Array;
+  /** The kept audio (`AudioHandle.id`). */
+  audio: string;
   /** Where the speaker models are looked for, in order (absolute URLs ending in `/`): the first that has them is used. */
   modelBases: string[];
   /** A known number of speakers, a range, or automatic (empty). */
@@ -281,13 +298,20 @@ export type AsrErrorName =
   | 'WorkerCrashed'
   /** The speaker models are not where the app looks for them. */
   | 'SpeakerModelsMissing'
+  /** The worker no longer keeps that audio (it was restarted, or kept newer files since): decode it again. */
+  | 'AudioGone'
   | 'Unknown';
 
 export interface AsrApi {
   capabilities(): Promise<Capabilities>;
   load(request: LoadRequest, onProgress: (p: LoadProgress) => void): Promise<LoadedModel>;
-  /** Downmix + resample to 16 kHz mono (runs here to keep the main thread free). */
-  prepareAudio(input: DecodedAudio): Promise<Float32Array>;
+  /**
+   * Downmix + resample to 16 kHz mono (here, to keep the main thread free) and keep it: the
+   * handle names it for transcribe, diarize and `audioSamples`. The two latest are kept.
+   */
+  prepareAudio(input: DecodedAudio): Promise<AudioHandle>;
+  /** A copy of kept audio (the dataset export cuts its clips from it). */
+  audioSamples(handle: string): Promise<Float32Array>;
   detectLanguage(audio: Float32Array): Promise<LanguageGuess[]>;
   transcribe(request: TranscribeRequest, onUpdate: (u: TranscribeUpdate) => void): Promise<TranscribeResult>;
   /**

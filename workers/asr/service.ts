@@ -27,7 +27,17 @@ async function loadVad(): Promise<SileroVad> {
  * The worker's API. One model at a time (a new load disposes the old one), one inference at a
  * time (a second transcribe while one runs is refused with `Busy`).
  */
+/** How many decoded files the worker keeps (see `prepareAudio`). */
+const KEPT_AUDIO = 2;
+
 export function createAsrService(): AsrApi {
+  const kept = new Map<string, Float32Array>();
+  let audioCount = 0;
+  const keptAudio = (handle: string) => {
+    const audio = kept.get(handle);
+    if (!audio) throw asrError('AudioGone', 'This audio is no longer kept in the worker.');
+    return audio;
+  };
   let caps: Capabilities | null = null;
   let engine: WhisperEngine | null = null;
   let loaded: LoadedModel | null = null;
@@ -118,7 +128,16 @@ export function createAsrService(): AsrApi {
     async prepareAudio({ channels, sampleRate }) {
       if (channels.length === 0 || channels[0].length === 0) throw asrError('BadAudio', 'The file has no audio.');
       const mono = resample(downmix(channels), sampleRate, WHISPER_SAMPLE_RATE_HZ);
-      return transfer(mono, [mono.buffer]);
+      const id = `a${++audioCount}`;
+      kept.set(id, mono);
+      // The transcript shown and one more (a queue's next file): an hour of audio is 230 MB here.
+      for (const old of [...kept.keys()].slice(0, -KEPT_AUDIO)) kept.delete(old);
+      return { id, seconds: mono.length / WHISPER_SAMPLE_RATE_HZ };
+    },
+
+    async audioSamples(handle) {
+      const samples = keptAudio(handle).slice();
+      return transfer(samples, [samples.buffer]);
     },
 
     detectLanguage: (audio) => exclusive(() => requireEngine().detectLanguage(audio)),
@@ -131,9 +150,11 @@ export function createAsrService(): AsrApi {
         try {
           // Voice activity over the whole file plans the windows (cut in pauses) and checks
           // that every stretch of speech got words.
-          const speech = await getVad().then((v) => v.fileProbabilities(request.audio, undefined, undefined, isCancelled));
+          const kept = keptAudio(request.audio);
+          const audio = request.fromSeconds ? kept.subarray(Math.min(kept.length, Math.round(request.fromSeconds * WHISPER_SAMPLE_RATE_HZ))) : kept;
+          const speech = await getVad().then((v) => v.fileProbabilities(audio, undefined, undefined, isCancelled));
           return await e.transcribe(
-            request.audio,
+            audio,
             {
               language: request.language,
               task: request.task,
@@ -164,7 +185,7 @@ export function createAsrService(): AsrApi {
           if (diarizer?.base !== request.modelBases.join(' ')) onProgress({ windows: 0, total: 0, phase: 'models' });
           const d = await getDiarizer(request.modelBases);
           let last = 0;
-          const result = await d.run(request.audio, {
+          const result = await d.run(keptAudio(request.audio), {
             count: request.count,
             isCancelled,
             onProgress: (windows, total) => {

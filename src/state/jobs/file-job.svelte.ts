@@ -3,7 +3,7 @@
  * history as text arrives. It holds progress, not text (the text is the document's).
  */
 import type { LanguageGuess, Segment } from '../../domain/transcript/types';
-import type { Accuracy, LoadRequest, Task, TranscribeResult } from '../../../workers/asr/protocol';
+import type { Accuracy, AudioHandle, LoadRequest, Task, TranscribeResult } from '../../../workers/asr/protocol';
 import { AudioDecodeError, decodeFile } from '../../services/audio-decode';
 import type { History } from '../history.svelte';
 import type { ModelSession } from '../model.svelte';
@@ -65,9 +65,10 @@ export class FileJob {
   readonly #model: ModelSession;
   readonly #document: TranscriptDocument;
   readonly #history: History;
-  readonly #started: (file: File) => void;
+  readonly #started: (file: File, audio: string) => void;
 
-  constructor(model: ModelSession, document: TranscriptDocument, history: History, hooks: { started: (file: File) => void }) {
+  /** `started`: a new transcript begins, of this file, whose decoded audio the worker keeps as `audio`. */
+  constructor(model: ModelSession, document: TranscriptDocument, history: History, hooks: { started: (file: File, audio: string) => void }) {
     this.#model = model;
     this.#document = document;
     this.#history = history;
@@ -139,7 +140,7 @@ export class FileJob {
     const loaded = await this.#model.load(request);
     if (!loaded.ok) return { status: 'failed', error: loaded.error ?? undefined, fatal: true };
     this.#status = 'decoding';
-    let audio: Float32Array;
+    let audio: AudioHandle;
     try {
       audio = await this.#model.client.prepareAudio(await decodeFile(file));
     } catch (err) {
@@ -154,14 +155,13 @@ export class FileJob {
 
     // The new file decoded: only now replace the previous transcript.
     const jobId = ++this.#jobId;
-    const duration = audio.length / 16_000;
+    const duration = audio.seconds;
     const offset = resume ? Math.min(resume.from, duration) : 0;
     const kept = resume?.segments ?? [];
-    if (offset > 0) audio = audio.slice(Math.round(offset * 16_000));
     const move = <T extends { start: number; end: number }>(x: T): T => ({ ...x, start: x.start + offset, end: x.end + offset });
     const shift = (segments: Segment[]) => (offset ? segments.map((s) => ({ ...move(s), ...(s.words ? { words: s.words.map(move) } : {}) })) : segments);
     const language = options.language === 'auto' ? null : options.language;
-    this.#started(file);
+    this.#started(file, audio.id);
     this.#partial = '';
     this.#processed = this.#from = offset;
     this.#firstWindow = null;
@@ -190,13 +190,16 @@ export class FileJob {
     doc.updateMeta({ entryId });
     onentry?.(entryId);
     const keptDoc = doc.segments;
+    /** This run's segments as the updates built them up (each update carries what changed). */
+    let fromJob: Segment[] = [];
     try {
       // Updates come through their own port: one may land after the result. It must not undo it.
       let finished = false;
       const result = await this.#model.client.transcribe(
         {
           jobId,
-          audio,
+          audio: audio.id,
+          fromSeconds: offset || undefined,
           language: options.language,
           task: options.task,
           prompt: options.prompt,
@@ -209,7 +212,8 @@ export class FileJob {
         },
         (u) => {
           if (jobId !== this.#jobId || finished) return;
-          doc.setFromJob([...keptDoc, ...shift(u.segments)]);
+          fromJob = [...fromJob.slice(0, u.segmentsFrom), ...shift(u.segments)];
+          doc.setFromJob([...keptDoc, ...fromJob]);
           doc.updateMeta({ language: u.language, completedUntil: offset + u.settledSeconds });
           this.#partial = u.partial;
           this.#processed = offset + u.processedSeconds;

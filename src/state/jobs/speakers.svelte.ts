@@ -5,7 +5,6 @@
  * loaded: diarization runs its own two small models.
  */
 import type { SpeakerCount } from '../../domain/diarization/types';
-import { decodeFile } from '../../services/audio-decode';
 import type { TranscriptDocument } from '../document.svelte';
 import { uiErrorFor, type UiError } from '../errors';
 import type { ModelSession } from '../model.svelte';
@@ -72,8 +71,11 @@ export class SpeakerJob {
     return {};
   }
 
-  /** Diarize `audio` (the file or recording the document is of) and apply the speakers to the document. */
-  async run(audio: Blob, modelBases: readonly string[]) {
+  /**
+   * Diarize the audio the document is of and apply the speakers to it. `withAudio` runs a call
+   * with the worker's handle of that audio (decoding it first only if the worker does not keep it).
+   */
+  async run(withAudio: <T>(use: (audio: string) => Promise<T>) => Promise<T>, modelBases: readonly string[]) {
     if (this.running) return;
     const jobId = ++this.#jobId;
     const entry = this.#document.meta.entryId;
@@ -82,13 +84,14 @@ export class SpeakerJob {
     this.#done = 0;
     this.#total = 0;
     try {
-      const samples = await this.#model.client.prepareAudio(await decodeFile(audio));
-      const result = await this.#model.client.diarize({ jobId, audio: samples, modelBases: [...modelBases], count: this.count }, (p) => {
-        if (jobId !== this.#jobId) return;
-        this.#status = p.phase === 'models' ? 'models' : 'running';
-        this.#done = p.windows;
-        this.#total = p.total;
-      });
+      const result = await withAudio((audio) =>
+        this.#model.client.diarize({ jobId, audio, modelBases: [...modelBases], count: this.count }, (p) => {
+          if (jobId !== this.#jobId) return;
+          this.#status = p.phase === 'models' ? 'models' : 'running';
+          this.#done = p.windows;
+          this.#total = p.total;
+        }),
+      );
       if (jobId !== this.#jobId) return;
       if (result.cancelled) {
         this.#status = 'cancelled';

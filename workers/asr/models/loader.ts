@@ -17,6 +17,7 @@ import * as ort from 'onnxruntime-web';
 import { anyLengthEncoder, cachedStepModel } from './decoder-graph';
 import { exposeCrossAttentions } from './attention-outputs';
 import type { CachedStep, LoadedWhisper } from '../whisper/model';
+import { hookSessionCreate, sessionsOf } from '../whisper/transformers-adapter';
 import { asrError } from '../runtime/errors';
 import { loadError, outOfMemory } from './load-errors';
 import type { Capabilities, Device, Dtype, LoadProgress, LoadRequest, ModelSource } from '../protocol';
@@ -281,26 +282,18 @@ async function loadOnce(request: LoadRequest, caps: Capabilities, onProgress: (p
  *   without a second download. See decoder-graph.ts for why.
  */
 function interceptSessions(record: boolean) {
-  const sessions = ort.InferenceSession as unknown as { create: (...args: unknown[]) => Promise<ort.InferenceSession> };
-  const create = sessions.create;
   const state = {
     seen: [] as { bytes: Uint8Array; options: ort.InferenceSession.SessionOptions | undefined }[],
     crossAttentionsAdded: false,
-    restore: () => {
-      sessions.create = create;
-    },
+    restore: () => hook.restore(),
   };
-  sessions.create = (...args: unknown[]) => {
-    if (args[0] instanceof Uint8Array) {
-      const exposed = exposeCrossAttentions(args[0]);
-      if (exposed) {
-        args[0] = exposed.bytes;
-        state.crossAttentionsAdded = true;
-      }
-      if (record) state.seen.push({ bytes: args[0] as Uint8Array, options: args[1] as ort.InferenceSession.SessionOptions | undefined });
-    }
-    return create.apply(ort.InferenceSession, args);
-  };
+  const hook = hookSessionCreate(ort, (bytes, options) => {
+    const exposed = exposeCrossAttentions(bytes);
+    if (exposed) state.crossAttentionsAdded = true;
+    const out = exposed?.bytes ?? bytes;
+    if (record) state.seen.push({ bytes: out, options });
+    return out;
+  });
   return state;
 }
 
@@ -310,7 +303,7 @@ function interceptSessions(record: boolean) {
  * session fails: the exported one stays.
  */
 async function swapInAnyLengthEncoder(model: WhisperForConditionalGeneration, captured: ReturnType<typeof interceptSessions>): Promise<boolean> {
-  const sessions = (model as unknown as { sessions: Record<string, ort.InferenceSession> }).sessions;
+  const sessions = sessionsOf(model);
   const original = sessions.model;
   if (!original || original.inputNames.join() !== 'input_features') return false;
   for (const { bytes, options } of captured.seen) {

@@ -24,6 +24,7 @@ import {
 } from '../../../src/domain/transcript/decoding';
 import { findRepetitionLoop } from '../../../src/domain/transcript/repetition';
 import type { CachedStep } from './model';
+import { internals, ortTensorOf } from './transformers-adapter';
 
 export interface WindowDecodeRequest {
   /** The encoder's output for this window, batch 1. */
@@ -64,17 +65,12 @@ export interface WindowDecodeResult {
 type Outputs = Record<string, Tensor>;
 type Pkv = Record<string, Tensor>;
 
-interface ModelInternals {
-  forward(inputs: Record<string, unknown>): Promise<Outputs>;
-  getPastKeyValues(outputs: Outputs, previous: Pkv | null, disposeEncoder?: boolean): Pkv;
-}
-
 const int64 = (rows: readonly (readonly number[])[]) =>
   new Tensor('int64', BigInt64Array.from(rows.flat(), (x) => BigInt(x)), [rows.length, rows[0].length]);
 
 /** A tensor's values on the CPU (downloaded when it lives on the GPU). */
 async function cpuData(t: Tensor): Promise<Float32Array> {
-  return (t.location === 'gpu-buffer' ? await (t as unknown as { ort_tensor: { getData(): Promise<Float32Array> } }).ort_tensor.getData() : t.data) as Float32Array;
+  return (t.location === 'gpu-buffer' ? await ortTensorOf<{ getData(): Promise<Float32Array> }>(t).getData() : t.data) as Float32Array;
 }
 
 /** Rows `indices` of a tensor's first dimension, as a new CPU tensor (tiles or reorders a batch). */
@@ -151,7 +147,7 @@ function emptySelf(cross: Pkv): Pkv {
   return out;
 }
 
-const ortOf = (t: Tensor) => (t as unknown as { ort_tensor: unknown }).ort_tensor;
+const ortOf = (t: Tensor) => ortTensorOf(t);
 
 /**
  * Tokens through the step model: one row per batch item (one token each when stepping, the whole
@@ -213,7 +209,7 @@ function isIdentity(indices: readonly number[], previous: number): boolean {
  * 5 beams cost far less than 5 greedy decodes.
  */
 export async function decodeWindow(model: WhisperForConditionalGeneration, special: SpecialTokens, r: WindowDecodeRequest): Promise<WindowDecodeResult> {
-  const m = model as unknown as ModelInternals;
+  const m = internals(model);
   const beam = r.temperature === 0 && r.candidates > 1 ? new BeamSearch(r.candidates, special.eot) : null;
   const rows = beam ? 1 : r.temperature === 0 ? 1 : Math.max(1, r.candidates);
   const random = seededRandom(r.seed);
@@ -377,7 +373,7 @@ export interface AlignmentData {
  * when the model was exported without cross-attention outputs.
  */
 export async function alignmentPass(model: WhisperForConditionalGeneration, special: SpecialTokens, r: AlignmentRequest): Promise<AlignmentData | null> {
-  const m = model as unknown as ModelInternals;
+  const m = internals(model);
   const ids = [...r.sotSequence, special.noTimestamps, ...r.textTokens, special.eot];
   const cross = r.step ? crossCache.get(r.encoderOutputs) : undefined;
   const out = r.step && cross ? (await runStep(r.step, [ids], { ...emptySelf(cross), ...cross }, true)).out : await m.forward({ encoder_outputs: r.encoderOutputs, decoder_input_ids: int64([ids]) });
@@ -439,7 +435,7 @@ export interface DraftDecodeRequest {
  * single steps, as they already do for the prompt; the choice is the model's either way.)
  */
 export async function decodeWithDraft(model: WhisperForConditionalGeneration, special: SpecialTokens, r: DraftDecodeRequest): Promise<{ tokens: number[]; accepted: number; cancelled: boolean; steps: number }> {
-  const m = model as unknown as ModelInternals;
+  const m = internals(model);
   const draft = r.draft.slice(0, Math.max(0, r.maxNewTokens - 1));
   const ids = [...r.prefix, ...draft];
   await r.beforeStep?.();

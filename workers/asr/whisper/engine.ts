@@ -37,6 +37,7 @@ import { splitWindow, type TokenInfo } from '../../../src/domain/transcript/wind
 import { alignmentPass, decodeWindow, decodeWithDraft, rememberCross, type WindowDecodeResult } from './decoder';
 import { logMel } from './features';
 import type { CachedStep, LoadedWhisper } from './model';
+import { acceptEncoderOutputs, configOf, generationConfigOf, internals, sessionsOf, tokenIdsOf, withForwardHook, wrapSessionRuns } from './transformers-adapter';
 import { withOrtLock } from '../runtime/ort-lock';
 import type { Accuracy, Task, TranscribeResult, TranscribeUpdate } from '../protocol';
 import { yieldToEventLoop } from '../runtime/yield';
@@ -117,18 +118,15 @@ export class WhisperEngine {
 
   constructor(w: LoadedWhisper) {
     this.#w = w;
-    this.#gen = w.model.generation_config as unknown as GenerationConfigLike;
+    this.#gen = generationConfigOf<GenerationConfigLike>(w.model);
     this.#info = { timestampBegin: this.#gen.no_timestamps_token_id + 1, eot: this.#gen.eos_token_id };
     this.#languages = languageTokenMap(this.#gen.lang_to_id ?? {});
-    // generate() keeps only kwargs named in `forward_params`; without this it drops our
-    // `encoder_outputs` and silently runs the encoder a second time for every window.
-    const model = w.model as unknown as { forward_params: string[] };
-    if (!model.forward_params.includes('encoder_outputs')) model.forward_params = [...model.forward_params, 'encoder_outputs'];
+    acceptEncoderOutputs(w.model);
     this.#instrumentSessions();
-    const decoder = (w.model as unknown as { sessions: Record<string, { outputNames?: string[] }> }).sessions.decoder_model_merged;
+    const decoder = sessionsOf(w.model).decoder_model_merged;
     // Word timings need the cross-attention outputs (exported with `output_attentions`, or added
     // by the loader: models/attention-outputs.ts) and the alignment heads.
-    this.#heads = alignmentHeads(this.#gen as unknown as { alignment_heads?: [number, number][] }, w.model.config as unknown as WhisperDims);
+    this.#heads = alignmentHeads(this.#gen as { alignment_heads?: [number, number][] }, configOf<WhisperDims>(w.model));
     this.#alignable = !!decoder?.outputNames?.some((n) => n.startsWith('cross_attentions')) && this.#heads.length > 0;
   }
 
@@ -142,16 +140,12 @@ export class WhisperEngine {
   }
 
   #instrumentSessions() {
-    const sessions: Record<string, { run: (...a: unknown[]) => Promise<unknown> }> = {
-      ...(this.#w.model as unknown as { sessions: Record<string, { run: (...a: unknown[]) => Promise<unknown> }> }).sessions,
-    };
-    if (this.#w.step) sessions.decoder_step = this.#w.step.session as unknown as { run: (...a: unknown[]) => Promise<unknown> };
-    for (const [name, session] of Object.entries(sessions)) {
+    const sessions = { ...sessionsOf(this.#w.model), ...(this.#w.step ? { decoder_step: this.#w.step.session } : {}) };
+    wrapSessionRuns(sessions, (name, run) => {
       const totals = { seconds: 0, runs: 0 };
       this.sessionTotals.set(name, totals);
-      const run = session.run.bind(session);
-      session.run = async (...args: unknown[]) => {
-        return withOrtLock(async () => {
+      return (...args) =>
+        withOrtLock(async () => {
           const t0 = performance.now();
           try {
             return await run(...args);
@@ -160,8 +154,7 @@ export class WhisperEngine {
             totals.runs++;
           }
         });
-      };
-    }
+    });
   }
 
   #snapshot() {
@@ -186,10 +179,7 @@ export class WhisperEngine {
   async #encode(features: Tensor): Promise<Tensor> {
     this.warm = true;
     // transformers.js has no public "encode only" for Whisper; this is the step generate() itself runs.
-    const model = this.#w.model as unknown as {
-      _prepare_encoder_decoder_kwargs_for_generation(a: unknown): Promise<{ encoder_outputs: Tensor }>;
-      generation_config: unknown;
-    };
+    const model = internals(this.#w.model);
     const out = await model._prepare_encoder_decoder_kwargs_for_generation({
       inputs_tensor: features,
       model_inputs: { input_features: features },
@@ -200,8 +190,7 @@ export class WhisperEngine {
   }
 
   async #languageFrom(features: Tensor, encoderOutputs: Tensor): Promise<LanguageGuess[]> {
-    const model = this.#w.model as unknown as { forward(i: unknown): Promise<Record<string, Tensor>> };
-    const out = await model.forward({
+    const out = await internals(this.#w.model).forward({
       input_features: features,
       encoder_outputs: encoderOutputs,
       decoder_input_ids: new Tensor('int64', BigInt64Array.from([BigInt(this.#gen.decoder_start_token_id)]), [1, 1]),
@@ -249,8 +238,7 @@ export class WhisperEngine {
   /** `<|startofprev|>` and the most recent `MAX_PROMPT_TOKENS` of the prompt, or nothing. */
   #promptPrefix(promptIds: readonly number[]): number[] {
     if (promptIds.length === 0) return [];
-    const model = (this.#w.tokenizer as unknown as { model: { tokens_to_ids: Map<string, number> } }).model;
-    const startOfPrev = model.tokens_to_ids.get('<|startofprev|>');
+    const startOfPrev = tokenIdsOf(this.#w.tokenizer).get('<|startofprev|>');
     if (startOfPrev === undefined) return [];
     return [startOfPrev, ...promptIds.slice(-MAX_PROMPT_TOKENS)];
   }
@@ -260,18 +248,7 @@ export class WhisperEngine {
    * live session the microphone frames and the VAD.
    */
   async #yieldingBetweenSteps<T>(fn: () => Promise<T>): Promise<T> {
-    const model = this.#w.model;
-    const forward = model.forward.bind(model);
-    const patched = model as unknown as { forward: typeof forward };
-    patched.forward = async (inputs: unknown) => {
-      await yieldToEventLoop();
-      return forward(inputs as never);
-    };
-    try {
-      return await fn();
-    } finally {
-      patched.forward = forward;
-    }
+    return withForwardHook(this.#w.model, yieldToEventLoop, fn);
   }
 
   /**
@@ -380,11 +357,11 @@ export class WhisperEngine {
   /** The token ids OpenAI's logit filters need, read from this model's tokenizer and config. */
   get special(): SpecialTokens {
     if (this.#specialCache) return this.#specialCache;
-    const ids = (this.#w.tokenizer as unknown as { model: { tokens_to_ids: Map<string, number> } }).model.tokens_to_ids;
+    const ids = tokenIdsOf(this.#w.tokenizer);
     const eot = this.#info.eot;
     const timestampBegin = this.#info.timestampBegin;
     const noSpeech = ids.get('<|nospeech|>') ?? ids.get('<|nocaptions|>') ?? null;
-    const suppress = new Set<number>((this.#w.model.generation_config as unknown as { suppress_tokens?: number[] }).suppress_tokens ?? []);
+    const suppress = new Set<number>(generationConfigOf<{ suppress_tokens?: number[] }>(this.#w.model).suppress_tokens ?? []);
     // Every special token between the end token and the timestamps (SOT, languages, tasks, prompt markers).
     for (let id = eot + 1; id < timestampBegin; id++) suppress.add(id);
     return (this.#specialCache = {
@@ -468,7 +445,7 @@ export class WhisperEngine {
     const frames = Math.min(1500, Math.ceil(samples / 320));
     const data = await alignmentPass(this.#w.model, this.special, { encoderOutputs, sotSequence, textTokens: text, frames, alignmentHeads: heads, step: this.#w.step });
     if (!data) return null;
-    const width = (this.#w.model.config as unknown as { median_filter_width?: number }).median_filter_width ?? 7;
+    const width = configOf<{ median_filter_width?: number }>(this.#w.model).median_filter_width ?? 7;
     return { data, times: tokenStartTimes(alignmentCost(data.heads, text.length + 1, frames, width), text.length, frames) };
   }
 
@@ -528,6 +505,8 @@ export class WhisperEngine {
     if (!this.multilingual) language = 'en';
 
     const segments: Segment[] = [];
+    /** The segments as the last update left them on the page. */
+    let sent: Segment[] = [];
     const previousText: number[] = [...(options.previousIds ?? [])];
     let promptResetSince = 0;
     let seek = 0; // samples of the shortened audio
@@ -547,7 +526,12 @@ export class WhisperEngine {
       if (!force && now - lastUpdate < UPDATE_INTERVAL_MS) return;
       lastUpdate = now;
       const settledSeconds = seek >= audio.length ? duration : Math.min(duration, toOriginal(seek / SR));
-      onUpdate({ segments: [...segments], partial, processedSeconds: shownSeconds, settledSeconds, language, languageGuesses: guesses });
+      // Only what changed since the last update crosses to the page (a window's repeats check
+      // may have dropped a segment it had already sent: then from there on).
+      let from = 0;
+      while (from < sent.length && from < segments.length && sent[from] === segments[from]) from++;
+      sent = segments.slice();
+      onUpdate({ segments: segments.slice(from), segmentsFrom: from, partial, processedSeconds: shownSeconds, settledSeconds, language, languageGuesses: guesses });
     };
 
     const userPrompt = options.promptIds ?? [];
@@ -703,6 +687,7 @@ export class WhisperEngine {
     const after = this.#snapshot();
     return {
       segments,
+      segmentsFrom: 0,
       partial: '',
       processedSeconds,
       settledSeconds: processedSeconds,

@@ -11,6 +11,7 @@
  */
 import { Tensor, type Processor } from '@huggingface/transformers';
 import { LogMel } from '../../../src/domain/audio/log-mel';
+import { featureExtractorOf } from './transformers-adapter';
 
 interface WhisperFeatureExtractor {
   config: { n_fft: number; hop_length: number; nb_max_frames: number; mel_filters?: ArrayLike<number>[] };
@@ -21,7 +22,7 @@ const cache = new WeakMap<Processor, LogMel | null>();
 
 function logMelFor(processor: Processor): LogMel | null {
   if (cache.has(processor)) return cache.get(processor)!;
-  const fe = (processor as unknown as { feature_extractor?: WhisperFeatureExtractor }).feature_extractor;
+  const fe = featureExtractorOf<WhisperFeatureExtractor>(processor);
   const c = fe?.config;
   const ok = !!(c && fe.window && c.mel_filters && fe.window.length === c.n_fft && LogMel.supports(c.n_fft));
   const mel = ok ? new LogMel({ nFft: c.n_fft, hop: c.hop_length, frames: c.nb_max_frames, window: fe.window!, melFilters: c.mel_filters! }) : null;
