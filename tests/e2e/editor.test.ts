@@ -274,7 +274,11 @@ describe.skipIf(!present || !haveChromium() || !have('sox'))('review and correct
     expect(json.segments.map((s) => s.text.trim())).toEqual(edited);
     const words = json.segments.flatMap((s) => s.words ?? []);
     expect(words.length).toBeGreaterThan(20);
-    expect(words.some((w) => /citizens/.test(w.word))).toBe(true);
+    // Each segment's words spell its text as edited (the review step may have rewritten the
+    // segment that held "citizens"; what matters is that words follow the text).
+    const squash = (t: string) => t.replace(/\s+/g, '').toLowerCase();
+    for (const s of json.segments) if (s.words?.length) expect(squash(s.words.map((w) => w.word).join(''))).toBe(squash(s.text));
+    expect(words.some((w) => /citizens/.test(w.word))).toBe(edited.some((t) => /citizens/.test(t)));
     for (const w of words) expect(w.end).toBeGreaterThanOrEqual(w.start);
   });
 
