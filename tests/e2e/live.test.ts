@@ -146,8 +146,9 @@ const RUNS: LiveRun[] = [
     tolerance: 0.03,
     settledAtLeast: 1,
   },
-  // Software WebGPU (SwiftShader) is far slower than a GPU: the toy model, a short session.
-  { model: MEMORIZED, dir: MEMORIZED_MODEL, present: memorizedPresent, device: 'webgpu', dtype: 'fp32', name: 'memorized-3', clips: () => memorizedClips().slice(0, 3), oneUtterancePerClip: true, context: false, tolerance: 0.05, settledAtLeast: 2 },
+  // Software WebGPU (SwiftShader) is far slower than a GPU: the toy model, a short session of two
+  // utterances (one boundary; each clip costs ~100 s there, live and file path together).
+  { model: MEMORIZED, dir: MEMORIZED_MODEL, present: memorizedPresent, device: 'webgpu', dtype: 'fp32', name: 'memorized-2', clips: () => memorizedClips().slice(0, 2), oneUtterancePerClip: true, context: false, tolerance: 0.05, settledAtLeast: 0 },
 ];
 
 for (const run of RUNS) {
