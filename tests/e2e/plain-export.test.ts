@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonExport } from '../../src/domain/transcript/formats';
 import { ensurePlainExport } from '../fixtures/models/plain-export';

@@ -16,7 +16,7 @@
  * The protobuf is edited at the wire level (onnx/wire.ts says why).
  */
 import {
-  ATTRIBUTE, GRAPH, TENSOR_NAME, VALUE_INFO_NAME, concat, fields, floatValueInfo, intsOf, lengthDelimited, nameOf, nodeBytes, orNull, parseNode, readGraph,
+  ATTRIBUTE, GRAPH, TENSOR_NAME, VALUE_INFO_NAME, fields, floatValueInfo, intsOf, lengthDelimited, nameOf, nodeBytes, orNull, parseNode, readGraph,
   renameInputs, stringField, sub, withGraph, type Node,
 } from '../onnx/wire';
 

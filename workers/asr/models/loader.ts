@@ -12,14 +12,14 @@ import {
 // The wasm runtime ships with the app (Vite emits these files); nothing is fetched from a CDN.
 import ortWasmUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.wasm?url';
 import ortMjsUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.mjs?url';
-import { DTYPE_FILE_SUFFIX, chooseDtypes, defaultDtypesFor, dtypeProblem, resolveDevice, type DtypePlan, type Dtypes, type ModelPart } from '../../../src/domain/models/dtypes';
+import { DTYPE_FILE_SUFFIX, chooseDtypes, defaultDtypesFor, dtypeProblem, resolveDevice, type DtypePlan, type ModelPart } from '../../../src/domain/models/dtypes';
 import * as ort from 'onnxruntime-web';
 import { anyLengthEncoder, cachedStepModel } from './decoder-graph';
 import { exposeCrossAttentions } from './attention-outputs';
 import type { CachedStep, LoadedWhisper } from '../whisper/model';
 import { hookSessionCreate, sessionsOf } from '../whisper/transformers-adapter';
 import { asrError } from '../runtime/errors';
-import { loadError, outOfMemory } from './load-errors';
+import { loadError } from './load-errors';
 import type { Capabilities, Device, Dtype, LoadProgress, LoadRequest, ModelSource } from '../protocol';
 
 const HF_HOST = 'https://huggingface.co/';
