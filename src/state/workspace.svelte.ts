@@ -23,6 +23,9 @@ import type { Script } from '../domain/transcript/script';
 
 export type Status = 'idle' | 'loading' | 'transcribing' | 'recording' | 'done' | 'error';
 
+/** What a failure stopped: the model's load, a file's transcription, or the recording. */
+export type Failure = { what: 'load' } | { what: 'file'; name: string } | { what: 'live' };
+
 export class Workspace {
   readonly model: ModelSession;
   readonly document = new TranscriptDocument();
@@ -36,6 +39,8 @@ export class Workspace {
   #error = $state.raw<UiError | null>(null);
   /** The error ended what the user asked for (status "error"), rather than being a notice. */
   #failed = $state(false);
+  /** What the last failure stopped (said on the status line; the error itself is beside it). */
+  #failure = $state.raw<Failure | null>(null);
   /** The history entry a crashed or hung job left interrupted: the error offers to resume it. */
   #resumable = $state<string | null>(null);
   /** The audio the transcript is of, for the player and the dataset export. */
@@ -51,11 +56,11 @@ export class Workspace {
   constructor(hooks: { queueRequest: (kept: LoadRequest | null) => LoadRequest; queueFinished?: (done: number, failed: number) => void; model?: ModelSession }) {
     this.model = hooks.model ?? new ModelSession();
     this.file = new FileJob(this.model, this.document, this.history, { started: (f, handle) => (this.#newTranscript(), this.#setAudio(f, handle)) });
-    this.live = new LiveSession(this.model, this.document, this.history, { fail: (e) => this.fail(e), report: (e) => this.report(e), kept: (f) => this.#setAudio(f) });
+    this.live = new LiveSession(this.model, this.document, this.history, { fail: (e, what) => this.fail(e, what ?? { what: 'live' }), report: (e) => this.report(e), kept: (f) => this.#setAudio(f) });
     this.speakers = new SpeakerJob(this.model, this.document);
     this.queue = new BatchQueue(this.file, this.history, {
       request: hooks.queueRequest,
-      fatal: (e) => this.fail(e),
+      fatal: (e) => this.fail(e, { what: 'load' }),
       finished: (done, failed) => hooks.queueFinished?.(done, failed),
       busy: () => this.live.active || this.speakers.running || this.file.running,
     });
@@ -105,9 +110,15 @@ export class Workspace {
     return this.file.running || this.live.recording;
   }
 
-  fail(error: UiError) {
+  /** A failure that ended what the user asked for; `what` says what it stopped (the status line names it). */
+  fail(error: UiError, what: Failure | null = null) {
     this.#error = error;
     this.#failed = true;
+    this.#failure = what;
+  }
+
+  get failure() {
+    return this.#failure;
   }
 
   /** Show a message without touching the transcript (e.g. the microphone could not start). */
@@ -118,6 +129,7 @@ export class Workspace {
   dismissError() {
     this.#error = null;
     this.#failed = false;
+    this.#failure = null;
     this.#resumable = null;
   }
 
@@ -169,14 +181,14 @@ export class Workspace {
   async load(request: LoadRequest) {
     this.dismissError();
     const out = await this.model.load(request);
-    if (!out.ok && out.error) this.fail(out.error);
+    if (!out.ok && out.error) this.fail(out.error, { what: 'load' });
   }
 
   async transcribeFile(file: File, request: LoadRequest, options: FileJobOptions, resume?: Resume) {
     if (this.busy) return;
     this.dismissError();
     const out = await this.file.run(file, request, options, resume);
-    if (out.error && !out.crashed) this.fail(out.error);
+    if (out.error && !out.crashed) this.fail(out.error, out.fatal ? { what: 'load' } : { what: 'file', name: file.name });
     if (out.resumable && out.entryId) this.#resumable = out.entryId;
   }
 

@@ -165,6 +165,10 @@ describe.skipIf(!ready).each([
     }
     // A WAV cut to 100 bytes is named as damaged (not "Done: 0 segments"), and leaves no history entry.
     expect(await page.textContent('[data-testid=error]')).toMatch(/damaged, cut short/);
+    // The status line names the file that failed, and whose transcript is still shown.
+    const shown = ((await page.textContent('#transcript-heading')) ?? '').split(' · ')[1];
+    expect(await page.textContent('[data-testid=status]')).toContain(`“${cut.split('/').pop()}” was not transcribed`);
+    if (shown) expect(await page.textContent('[data-testid=status]')).toContain(`The transcript shown is still “${shown}”`);
     expect(await page.locator('[data-testid=history-item]').count()).toBe(historyBefore);
     const r = await transcribe(page, shortFile);
     expect(r.state).toBe('done');

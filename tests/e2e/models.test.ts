@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wer } from '../fixtures/wer';
 import { openSettings, transcribe } from './app';
 import { haveChromium, launch, watchConsole } from './browser';
-import { MEMORIZED_MODEL, ROOT, TINY_EN_MODEL, speechClips } from './fixtures';
+import { MEMORIZED_MODEL, ROOT, SHARED, TINY_EN_MODEL, speechClips } from './fixtures';
 import { startServer, type TestServer } from './server';
 
 const TINY = 'whisper-tiny.en';
@@ -125,6 +125,17 @@ describe.skipIf(!present || !haveChromium())('self-hosted model sources', () => 
     await page.click('[data-testid=load-model]');
     await page.waitForFunction(() => /Ready/.test(document.querySelector('[data-testid=status]')?.textContent ?? '') || document.querySelector('[data-testid=error]'), null, { timeout: 120_000 });
     expect(await page.textContent('[data-testid=status]'), logs.join('\n')).toMatch(/Ready: whisper-tiny\.en/);
+  });
+
+  it('a source without the model, set after the model loaded from another: the status says the model did not load, the error says where', async () => {
+    await page.fill('[data-testid=source-url]', 'elsewhere/');
+    expect(await problem()).toMatch(/No model “whisper-tiny\.en”/);
+    // The copy cached from `models/` (this site's own /models/) is not taken for another source's files.
+    const r = await transcribe(page, join(SHARED, 'audio/en/jfk.wav'));
+    expect(r.state).toBe('error');
+    expect(await page.textContent('[data-testid=status]')).toMatch(/The model did not load, so nothing was transcribed/);
+    expect(await page.textContent('[data-testid=error]')).toMatch(/No model “whisper-tiny\.en” at this model source/);
+    expect(await page.locator('[role=alert]', { hasText: /not enough storage/ }).count()).toBe(0);
   });
 
   it('says at once, by the field, when the address answers with a web page instead of a model', async () => {

@@ -26,8 +26,8 @@ const MIC_ERRORS: Record<MicrophoneError['kind'], NonNullable<UiError['key']>> =
 };
 
 export interface LiveReporter {
-  /** A failure that ends what the user asked for (status: error). */
-  fail(error: UiError): void;
+  /** A failure that ends what the user asked for (status: error); `load`: the model did not load. */
+  fail(error: UiError, what?: { what: 'load' }): void;
   /** A message that leaves the session as it is (a device lost, a suspended context). */
   report(error: UiError): void;
   /** The session ended and its recording is kept. */
@@ -119,7 +119,7 @@ export class LiveSession {
     const loaded = await this.#model.load(request);
     if (!loaded.ok) {
       this.#status = 'idle';
-      if (loaded.error) this.#out.fail(loaded.error);
+      if (loaded.error) this.#out.fail(loaded.error, { what: 'load' });
       return;
     }
     let mic: Microphone;

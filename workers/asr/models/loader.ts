@@ -30,9 +30,14 @@ env.backends.onnx.wasm!.wasmPaths = { wasm: new URL(ortWasmUrl, self.location.hr
 // ORT's warnings (e.g. shape ops placed on CPU under WebGPU) are not actionable for users.
 env.backends.onnx.logLevel = 'error';
 env.allowLocalModels = false;
+// transformers.js looks a file up in the cache under `localModelPath` + id first, even with local
+// models off; its default `/models/` is where this site keeps its speaker models and where a
+// deployer may host Whisper, so a model from another source would be taken from that copy (and
+// then not be found under its own source's URLs: "not enough storage to keep it"). A path nothing
+// is ever stored under: each source's files are found under their own URLs only.
+env.localModelPath = '/.earshot-no-local-models/';
 env.allowRemoteModels = true;
 env.useBrowserCache = true;
-
 
 export { asrError };
 
