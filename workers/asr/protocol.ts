@@ -228,7 +228,11 @@ export interface LiveStats {
 }
 
 export interface LiveResult {
-  segments: Segment[];
+  /**
+   * How many final segments the session sent in its updates. The transcript itself is the page's
+   * (built from the updates' `finals`; the worker keeps no copy): it waits for this many.
+   */
+  finals: number;
   /** The language of most of the text (null: nothing was said). */
   language: string | null;
   /** The session's audio, 16 kHz 16-bit mono WAV. */

@@ -44,6 +44,9 @@ export class LiveSession {
   #interruption = $state<Interruption | null>(null);
   /** The utterance being spoken: settled and tentative text. */
   #utterance = $state.raw<LiveUpdate['live']>(null);
+  /** Finals of this session received so far, and who waits for more (stop). */
+  #finalsSeen = 0;
+  #finalsWaiters: (() => void)[] = [];
   #stats = $state.raw<LiveStats | null>(null);
   #mic: Microphone | null = null;
 
@@ -158,8 +161,11 @@ export class LiveSession {
     // Updates may overtake liveStart's reply (they travel on their own channel): hold them
     // until the document is set up here.
     let early: LiveUpdate[] | null = [];
+    this.#finalsSeen = 0;
     const apply = (u: LiveUpdate) => {
       doc.append(u.finals);
+      this.#finalsSeen += u.finals.length;
+      for (const w of this.#finalsWaiters.splice(0)) w();
       this.#utterance = u.live;
       doc.updateMeta({ duration: u.seconds, completedUntil: u.seconds, ...(u.language ? { language: u.language } : {}) });
       this.#history.progress(doc.meta.entryId, { segments: [...doc.segments], completedUntil: u.seconds, language: doc.meta.language, duration: u.seconds });
@@ -202,6 +208,19 @@ export class LiveSession {
     this.#status = 'recording';
   }
 
+  /** Resolves once `count` finals have arrived (or after 2 s: a lost update must not hang Stop). */
+  #finalsArrived(count: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, 2_000);
+      const check = () => (this.#finalsSeen >= count ? done() : this.#finalsWaiters.push(check));
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      check();
+    });
+  }
+
   async stop() {
     const mic = this.#mic;
     if (!mic || (this.#status !== 'recording' && this.#status !== 'paused')) return;
@@ -212,7 +231,8 @@ export class LiveSession {
     const doc = this.#document;
     try {
       const result = await this.#model.client.liveStop();
-      doc.setFromJob(result.segments);
+      // The last finals travel on the updates' channel and may arrive after the reply.
+      await this.#finalsArrived(result.finals);
       doc.updateMeta({ duration: result.seconds, completedUntil: result.seconds, ...(result.language ? { language: result.language } : {}) });
       this.#stats = result.stats;
       this.#utterance = null;

@@ -127,7 +127,8 @@ export class LiveSession {
   #idleWaiters: (() => void)[] = [];
   #error: Error | null = null;
 
-  readonly #segments: Segment[] = [];
+  /** Finals sent to the page (which holds the transcript). */
+  #finalCount = 0;
   /** Speaker labels per utterance (null: off). */
   readonly #embedder: Pick<Diarizer, 'embedAudio'> | null;
   readonly #speakers = new OnlineSpeakers();
@@ -436,7 +437,7 @@ export class LiveSession {
       const r = this.#ready.get(this.#nextToShow);
       this.#ready.delete(this.#nextToShow++);
       if (!r) continue;
-      this.#segments.push(r.segment);
+      this.#finalCount++;
       this.#languageSeconds.set(r.language, (this.#languageSeconds.get(r.language) ?? 0) + r.segment.end - r.segment.start);
       shown.push(r.segment);
       this.#history.push(...r.ids);
@@ -498,6 +499,6 @@ export class LiveSession {
     this.#stats.vadSeconds = this.#vad.runSeconds - this.#vadSecondsAtStart;
     const recording = await this.#recording.finish();
     if (this.#error) throw this.#error;
-    return { segments: [...this.#segments], language: this.#language(), recording, seconds: this.seconds, stats: this.#stats, storedOn: this.#recording.kind };
+    return { finals: this.#finalCount, language: this.#language(), recording, seconds: this.seconds, stats: this.#stats, storedOn: this.#recording.kind };
   }
 }
