@@ -11,10 +11,12 @@ import type { Segment } from '../../../src/domain/transcript/types';
 import type { WhisperEngine } from '../whisper/engine';
 import { MAX_PROMPT_TOKENS } from '../whisper/limits';
 import type { LiveOptions, LiveResult, LiveStats, LiveUpdate } from '../protocol';
+import { finalSegment } from './final-segment';
+import { FinalsInOrder, type Final } from './finals-in-order';
+import { FrameBuffer } from './frame-buffer';
 import type { Recording } from './recording';
 import type { SileroVad } from '../runtime/vad';
 import type { Diarizer } from '../diarization/diarize';
-import { speakerId } from '../../../src/domain/diarization/assign';
 import { OnlineSpeakers } from '../../../src/domain/diarization/online';
 
 /** Re-decode the growing utterance once this much new audio has come (~1 s)… */
@@ -25,7 +27,6 @@ const PASS_EVERY_FRAMES = Math.round(WHISPER_SAMPLE_RATE_HZ / VAD_FRAME_SAMPLES)
  */
 const PASS_SPACING = 1.5;
 const FRAME_S = VAD_FRAME_SAMPLES / WHISPER_SAMPLE_RATE_HZ;
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 /** How long stop waits for the worklet's last frames before finishing without them. */
 const END_TIMEOUT_MS = 1_000;
 
@@ -58,12 +59,6 @@ interface Decoded {
   encoderOutputs: Tensor;
 }
 
-interface Final {
-  segment: Segment;
-  ids: number[];
-  language: string;
-}
-
 interface PendingFinal {
   utterance: Utterance;
   audio: Float32Array;
@@ -86,15 +81,13 @@ export class LiveSession {
   readonly #segmenter = new VadSegmenter();
   readonly #userPrompt: number[];
   readonly #vadSecondsAtStart: number;
-  #history: number[] = [];
 
   /** Incoming audio not yet through the VAD, and the remainder of a partial frame. */
   #queue: { samples: Float32Array; at: number }[] = [];
   #carry = new Float32Array(0);
   #draining = false;
   /** Recent frames: from the current utterance's start (or the pre-roll) to now. */
-  #frames: Float32Array[] = [];
-  #firstFrame = 0;
+  readonly #frames = new FrameBuffer();
   /**
    * The session's audio clock: sample n was captured by `#clockOrigin + n / 16` ms (performance.now()).
    * Latency is measured from it, not from when a frame's message was handled: while the encoder runs
@@ -108,11 +101,8 @@ export class LiveSession {
   #current: Utterance | null = null;
   /** Ended utterances that need a decode of their exact audio. */
   #finals: PendingFinal[] = [];
-  /** Final results waiting for earlier utterances (finals are shown in order). */
-  #ready = new Map<number, Final | null>();
-  /** Seconds of final text per language: the session's language is the one spoken most. */
-  readonly #languageSeconds = new Map<string, number>();
-  #nextToShow = 1;
+  /** Finals are shown in the order spoken; the session's language is the one spoken most. */
+  readonly #shown = new FinalsInOrder();
   #nextId = 1;
   #decoding = false;
   #inFlight: { pass: number; utterance: Utterance; upTo: number } | null = null;
@@ -127,8 +117,6 @@ export class LiveSession {
   #idleWaiters: (() => void)[] = [];
   #error: Error | null = null;
 
-  /** Finals sent to the page (which holds the transcript). */
-  #finalCount = 0;
   /** Speaker labels per utterance (null: off). */
   readonly #embedder: Pick<Diarizer, 'embedAudio'> | null;
   readonly #speakers = new OnlineSpeakers();
@@ -221,12 +209,7 @@ export class LiveSession {
       }
     }
     // Keep only what a later utterance can still need: its start, or the pre-roll.
-    const keepFrom = this.#current ? this.#current.start : this.#segmenter.frame - this.#segmenter.options.preRollFrames;
-    if (keepFrom > this.#firstFrame) {
-      const drop = Math.min(keepFrom - this.#firstFrame, this.#frames.length);
-      this.#frames.splice(0, drop);
-      this.#firstFrame += drop;
-    }
+    this.#frames.dropBefore(this.#current ? this.#current.start : this.#segmenter.frame - this.#segmenter.options.preRollFrames);
     if (events.length) this.#emit();
   }
 
@@ -263,16 +246,12 @@ export class LiveSession {
   }
 
   #audio(start: number, end: number): Float32Array {
-    const from = Math.max(0, start - this.#firstFrame);
-    const to = Math.max(from, Math.min(this.#frames.length, end - this.#firstFrame));
-    const out = new Float32Array((to - from) * VAD_FRAME_SAMPLES);
-    for (let f = from; f < to; f++) out.set(this.#frames[f], (f - from) * VAD_FRAME_SAMPLES);
-    return out;
+    return this.#frames.audio(start, end);
   }
 
   #prompt(): number[] {
     const room = MAX_PROMPT_TOKENS - this.#userPrompt.length;
-    return [...this.#userPrompt, ...(room > 0 && this.#options.context ? this.#history.slice(-room) : [])];
+    return [...this.#userPrompt, ...(room > 0 && this.#options.context ? this.#shown.history.slice(-room) : [])];
   }
 
   /**
@@ -399,28 +378,11 @@ export class LiveSession {
    */
   async #finish(u: Utterance, d: Decoded) {
     const decoded = performance.now();
-    const text = this.#engine.decode(d.ids);
-    let final: Final | null = null;
-    if (text.trim()) {
-      const offset = u.start * FRAME_S;
-      const heard = (d.upTo - u.start) * VAD_FRAME_SAMPLES;
-      const audio = u.audio ? u.audio.subarray(0, heard) : this.#audio(u.start, d.upTo);
-      const scored = await this.#engine.scoreText(d.encoderOutputs, d.ids, d.language, this.#options.task, heard, [], audio).catch(() => null);
-      const segment: Segment = { start: offset, end: u.ended!.end * FRAME_S, text };
-      // A model that gives no alignment: the words spread over the utterance's speech, flagged approximate.
-      const words = scored ? scored.words : this.#engine.spreadWords(d.ids, d.language, { start: 0, end: heard / WHISPER_SAMPLE_RATE_HZ }, audio, 1);
-      if (scored) {
-        const { words: _, ...figures } = scored;
-        Object.assign(segment, figures);
-      }
-      if (words.length) segment.words = words.map((w) => ({ ...w, start: round3(offset + w.start), end: round3(Math.min(segment.end, offset + w.end)) }));
-      if (this.#embedder) {
-        const speech = u.audio ?? new Float32Array(0);
-        const embedding = await this.#embedder.embedAudio(speech).catch(() => null);
-        if (embedding) segment.speaker = speakerId(this.#speakers.assign(embedding, speech.length / WHISPER_SAMPLE_RATE_HZ));
-      }
-      final = { segment, ids: d.ids, language: d.language };
-    }
+    const heard = (d.upTo - u.start) * VAD_FRAME_SAMPLES;
+    const audio = u.audio ? u.audio.subarray(0, heard) : this.#audio(u.start, d.upTo);
+    const speakers = this.#embedder ? { embedder: this.#embedder, online: this.#speakers } : null;
+    const segment = await finalSegment(this.#engine, this.#options.task, { ...d, start: u.start * FRAME_S, end: u.ended!.end * FRAME_S, audio, speech: u.audio }, speakers);
+    const final: Final | null = segment ? { segment, ids: d.ids, language: d.language } : null;
     const e = u.ended!;
     const now = performance.now();
     this.#stats.latencies.push((now - e.speechArrivedAt) / 1000);
@@ -429,20 +391,9 @@ export class LiveSession {
     this.#show(u.id, final);
   }
 
-  /** Record a final result (null: nothing said) and show all that are next in order. */
+  /** Record a final result (null: nothing said) and send all that are next in order. */
   #show(id: number, final: Final | null) {
-    this.#ready.set(id, final);
-    const shown: Segment[] = [];
-    while (this.#ready.has(this.#nextToShow)) {
-      const r = this.#ready.get(this.#nextToShow);
-      this.#ready.delete(this.#nextToShow++);
-      if (!r) continue;
-      this.#finalCount++;
-      this.#languageSeconds.set(r.language, (this.#languageSeconds.get(r.language) ?? 0) + r.segment.end - r.segment.start);
-      shown.push(r.segment);
-      this.#history.push(...r.ids);
-      if (this.#history.length > MAX_PROMPT_TOKENS) this.#history = this.#history.slice(-MAX_PROMPT_TOKENS);
-    }
+    const shown = this.#shown.add(id, final);
     if (shown.length) this.#emit(shown);
   }
 
@@ -454,15 +405,9 @@ export class LiveSession {
         ? { start: u.start * FRAME_S, stable: this.#engine.decode(u.stable), tentative: this.#engine.decode(u.tentative) }
         : null,
       seconds: this.seconds,
-      language: this.#language(),
+      language: this.#shown.language(),
     };
     this.#onUpdate(update);
-  }
-
-  #language(): string | null {
-    let best: string | null = null;
-    for (const [language, seconds] of this.#languageSeconds) if (best === null || seconds > this.#languageSeconds.get(best)!) best = language;
-    return best;
   }
 
   #notifyIdle() {
@@ -499,6 +444,6 @@ export class LiveSession {
     this.#stats.vadSeconds = this.#vad.runSeconds - this.#vadSecondsAtStart;
     const recording = await this.#recording.finish();
     if (this.#error) throw this.#error;
-    return { finals: this.#finalCount, language: this.#language(), recording, seconds: this.seconds, stats: this.#stats, storedOn: this.#recording.kind };
+    return { finals: this.#shown.count, language: this.#shown.language(), recording, seconds: this.seconds, stats: this.#stats, storedOn: this.#recording.kind };
   }
 }
