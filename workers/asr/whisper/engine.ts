@@ -17,7 +17,9 @@ import { BEAM_SIZE, COMPRESSION_RATIO_THRESHOLD, DEFAULT_TEMPERATURES, compressi
 import { languageProbabilities, languageTokenMap } from '../../../src/domain/transcript/langid';
 import type { LanguageGuess } from '../../../src/domain/transcript/types';
 import type { TokenInfo } from '../../../src/domain/transcript/window';
-import { alignmentPass, decodeWindow, rememberCross, type WindowDecodeResult } from './decoder';
+import { alignmentPass } from './alignment-pass';
+import { decodeWindow, type WindowDecodeResult } from './decoder';
+import { rememberCross } from './kv-cache';
 import { logMel } from './features';
 import { DECODER_CONTEXT, MAX_NEW_TOKENS, MAX_PROMPT_TOKENS } from './limits';
 import { round, transcribeFile, type FallbackRequest, type FileOptions, type SessionSnapshot, type WindowSteps } from './long-form';

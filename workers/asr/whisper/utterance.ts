@@ -12,7 +12,7 @@ import type { LanguageGuess } from '../../../src/domain/transcript/types';
 import type { TokenInfo } from '../../../src/domain/transcript/window';
 import type { Task } from '../protocol';
 import { yieldToEventLoop } from '../runtime/yield';
-import { decodeWithDraft } from './decoder';
+import { decodeWithDraft } from './draft';
 import { DECODER_CONTEXT, MAX_NEW_TOKENS } from './limits';
 import type { LoadedWhisper } from './model';
 import { withForwardHook } from './transformers-adapter';
