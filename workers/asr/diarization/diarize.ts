@@ -6,15 +6,15 @@
  * onnxruntime-node in tests), so both run this exact code. Pure steps live in
  * `src/domain/diarization/`.
  */
-import { mel_filter_bank, spectrogram, window_function } from '@huggingface/transformers';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import { assignWindow, centroids, cluster, cosine } from '../../../src/domain/diarization/clustering';
-import { exclusiveFeatureFrames, LOCAL_SPEAKERS, overlapGroups, powersetActivity, SAMPLE_RATE, tracksOf, WINDOW_SAMPLES, windowStarts } from '../../../src/domain/diarization/segmentation';
+import { exclusiveFeatureFrames, LOCAL_SPEAKERS, powersetActivity, SAMPLE_RATE, tracksOf, WINDOW_SAMPLES, windowStarts } from '../../../src/domain/diarization/segmentation';
+import { labelSpeakers, type LocalStretch } from '../../../src/domain/diarization/speakers';
 import { reconstruct, renumber, type LabelledWindow, type Track } from '../../../src/domain/diarization/turns';
 import type { DiarizationResult, SpeakerCount } from '../../../src/domain/diarization/types';
 import { withOrtLock } from '../runtime/ort-lock';
 import { yieldToEventLoop } from '../runtime/yield';
 import type { OrtRuntime } from '../runtime/vad';
+import { FEATURE_HOP, FeatureBlocks, KaldiFbank, MEL_BINS, type Fbank } from './features';
 
 export interface DiarizeOptions {
   count?: SpeakerCount;
@@ -35,16 +35,11 @@ export class DiarizationCancelled extends Error {
   override name = 'Cancelled';
 }
 
-const MEL_BINS = 80;
-const FEATURE_HOP = 160;
-const FEATURE_FRAME = 400;
 /** A local speaker needs this much speech (feature frames, 10 ms) alone to train the clustering. */
 const CLEAN_FRAMES = 100;
 /** …and at least this much (alone or not) to get an embedding at all. */
 const MIN_FRAMES = 30;
 const BATCH = 8;
-/** At most this many stretches go into the clustering (its matrix: 16 MB). */
-const MAX_TRAINING = 2000;
 /** From this length (seconds) windows step 3 s instead of 2 s. */
 const LONG_FILE_SECONDS = 120;
 /**
@@ -55,21 +50,8 @@ const LONG_FILE_SECONDS = 120;
 const SAME_STRETCH = 0.9;
 /** At most this many feature frames (3 s) go into one embedding. */
 const MAX_EMBED_FRAMES = 300;
-/** Features are computed once per block of this many samples (2 s) and shared by the windows over it. */
-const BLOCK_SAMPLES = 32_000;
-const BLOCK_FRAMES = BLOCK_SAMPLES / FEATURE_HOP;
 /** A local speaker's pause of this many model frames (≈ 0.25 s) starts a new stretch. */
 const TRACK_PAUSE_FRAMES = 15;
-/** Tuned on the synthetic conversations and the pyannote sample (tests/unit/diarization-der.test.ts). */
-export const DEFAULT_THRESHOLD = 0.4;
-/**
- * A voice found only in short or overlapped stretches must be heard in this many windows (10 s of
- * its speech, with a 2 s step): single stretches far from everyone are a cough or a mixed embedding
- * as often as a person (seen: 1–3 windows on the synthetic conversations, 5–6 for real AMI voices).
- */
-const MIN_OUTLIER_WINDOWS = 5;
-/** With an automatic count, a cluster with fewer clean embeddings than this joins its nearest neighbour. */
-const MIN_CLUSTER_EMBEDDINGS = 3;
 
 export interface DiarizerStats {
   windows: number;
@@ -80,70 +62,17 @@ export interface DiarizerStats {
   clusteringSeconds: number;
 }
 
-/** At most `n` items, evenly spread over the list. */
-function evenSample<T>(list: readonly T[], n: number): T[] {
-  return list.length <= n ? [...list] : Array.from({ length: n }, (_, i) => list[Math.floor((i * list.length) / n)]);
-}
-
 /** How much of frame range `b` lies inside `a` (1: `a` contains it). */
 function containment(a: { from: number; to: number }, b: { from: number; to: number }): number {
   const inter = Math.min(a.to, b.to) - Math.max(a.from, b.from);
   return inter <= 0 ? 0 : inter / (b.to - b.from);
 }
 
-/**
- * Fbank frames are independent of each other (a 25 ms frame every 10 ms), so the features of a
- * window are the file's features over it: computed once per 2 s block instead of once per window
- * (five times over with a 2 s step). Blocks behind the current window are dropped.
- */
-class FeatureBlocks {
-  readonly #audio: Float32Array;
-  readonly #compute: (samples: Float32Array) => Promise<{ data: Float32Array; frames: number }>;
-  readonly #blocks = new Map<number, Float32Array>();
-
-  constructor(audio: Float32Array, compute: (samples: Float32Array) => Promise<{ data: Float32Array; frames: number }>) {
-    this.#audio = audio;
-    this.#compute = compute;
-  }
-
-  async #block(b: number): Promise<Float32Array> {
-    let block = this.#blocks.get(b);
-    if (!block) {
-      // The block's 200 frames need the samples of its last frame, 240 past the block's end.
-      const from = b * BLOCK_SAMPLES;
-      const samples = new Float32Array(BLOCK_SAMPLES + FEATURE_FRAME - FEATURE_HOP);
-      samples.set(this.#audio.subarray(from, Math.min(this.#audio.length, from + samples.length)));
-      block = (await this.#compute(samples)).data;
-      this.#blocks.set(b, block);
-    }
-    return block;
-  }
-
-  /** The features of the 10 s window starting at `start` (a multiple of 160 samples), as one window's fbank would be. */
-  async window(start: number): Promise<{ data: Float32Array; frames: number }> {
-    const frames = Math.floor((WINDOW_SAMPLES - FEATURE_FRAME) / FEATURE_HOP) + 1;
-    const first = start / FEATURE_HOP;
-    for (const b of this.#blocks.keys()) if ((b + 1) * BLOCK_FRAMES <= first) this.#blocks.delete(b);
-    const data = new Float32Array(frames * MEL_BINS);
-    for (let i = 0; i < frames; ) {
-      const g = first + i;
-      const b = Math.floor(g / BLOCK_FRAMES);
-      const block = await this.#block(b);
-      const offset = g - b * BLOCK_FRAMES;
-      const n = Math.min(frames - i, BLOCK_FRAMES - offset);
-      data.set(block.subarray(offset * MEL_BINS, (offset + n) * MEL_BINS), i * MEL_BINS);
-      i += n;
-    }
-    return { data, frames };
-  }
-}
-
 export class Diarizer {
   readonly #ort: OrtRuntime;
   readonly #segmentation: InferenceSession;
   readonly #embedding: InferenceSession;
-  readonly #melFilters = mel_filter_bank(257, MEL_BINS, 20, 8000, SAMPLE_RATE, undefined, 'kaldi', true);
-  readonly #window = window_function(FEATURE_FRAME, 'povey', { periodic: false });
+  readonly #fbank = new KaldiFbank();
   stats: DiarizerStats = { windows: 0, embeddings: 0, segmentationSeconds: 0, embeddingSeconds: 0, featureSeconds: 0, clusteringSeconds: 0 };
 
   private constructor(ort: OrtRuntime, segmentation: InferenceSession, embedding: InferenceSession) {
@@ -159,21 +88,8 @@ export class Diarizer {
   }
 
   /** Kaldi fbank of 16 kHz audio `[frames × 80]` (see ../shared/diarization/README.md), before mean subtraction. */
-  async fbank(audio: Float32Array): Promise<{ data: Float32Array; frames: number }> {
-    if (audio.length < FEATURE_FRAME) return { data: new Float32Array(0), frames: 0 };
-    const scaled = audio.map((x) => x * 32768);
-    const t = await spectrogram(scaled, this.#window, FEATURE_FRAME, FEATURE_HOP, {
-      fft_length: 512,
-      power: 2,
-      center: false,
-      preemphasis: 0.97,
-      mel_filters: this.#melFilters,
-      log_mel: 'log',
-      mel_floor: 1.192092955078125e-7,
-      remove_dc_offset: true,
-      transpose: true,
-    });
-    return { data: t.data as Float32Array, frames: t.dims[0] };
+  fbank(audio: Float32Array): Promise<Fbank> {
+    return this.#fbank.of(audio);
   }
 
   /** CAM++ embedding of the given fbank frames (the mean over them is subtracted, as the model was trained). */
@@ -232,13 +148,7 @@ export class Diarizer {
       if (options.isCancelled?.()) throw new DiarizationCancelled('cancelled');
     };
 
-    interface Local {
-      window: number;
-      track: Track;
-      embedding: Float32Array;
-      clean: boolean;
-    }
-    const locals: Local[] = [];
+    const locals: LocalStretch[] = [];
     /** Embedded stretches (feature frames of the file) that later windows may share. */
     let recent: { from: number; to: number; clean: boolean; embedding: Float32Array }[] = [];
     const windows: LabelledWindow[] = [];
@@ -292,61 +202,8 @@ export class Diarizer {
     cancelled();
 
     const t0 = performance.now();
-    // Each distinct stretch once (windows that share an embedding would weigh it up to five times).
-    const unique = [...new Map(locals.map((l) => [l.embedding, l])).values()];
-    let training = unique.filter((l) => l.clean);
-    if (training.length === 0) training = unique;
-    // Clustering holds an n × n distance matrix: past 2 000 stretches (about an hour of talk) an
-    // even sample of them forms the speakers, and every stretch is matched to those (as below).
-    training = evenSample(training, MAX_TRAINING);
-    let labels = cluster(
-      training.map((l) => l.embedding),
-      { threshold: options.threshold ?? DEFAULT_THRESHOLD, count: options.count },
-    );
-    let centres = centroids(training.map((l) => l.embedding), labels);
-    if (!options.count?.exactly && !options.count?.min) {
-      // Clusters of a handful of stretches are noise (a cough, a laugh, a mixed embedding), not a
-      // speaker: they join the nearest real one.
-      // Size = windows the cluster's stretches were heard in (a stretch shared by five windows counts five times).
-      const heard = new Map<Float32Array, number>();
-      for (const l of locals) heard.set(l.embedding, (heard.get(l.embedding) ?? 0) + 1);
-      const sizes = centres.map((_, c) => training.reduce((n, l, i) => n + (labels[i] === c ? heard.get(l.embedding)! : 0), 0));
-      const big = sizes.map((s, c) => (s >= MIN_CLUSTER_EMBEDDINGS ? c : -1)).filter((c) => c >= 0);
-      if (big.length > 0 && big.length < centres.length) {
-        labels = labels.map((l) => (big.includes(l) ? l : big.reduce((b, c) => (cosine(centres[l], centres[c]) > cosine(centres[l], centres[b]) ? c : b), big[0])));
-        const remap = new Map(big.map((c, i) => [c, i]));
-        labels = labels.map((l) => remap.get(l)!);
-        centres = centroids(training.map((l) => l.embedding), labels);
-      }
-      // Voices that never speak a whole second alone (backchannels, someone always talked over)
-      // are not in the training set: stretches far from every speaker found, heard in enough
-      // windows between them, are a speaker too.
-      if (!options.count?.max || centres.length < options.count.max) {
-        const threshold = options.threshold ?? DEFAULT_THRESHOLD;
-        const far = unique.filter((l) => !l.clean && Math.max(...centres.map((c) => cosine(l.embedding, c))) < 1 - threshold);
-        const outliers = evenSample(far, MAX_TRAINING);
-        if (outliers.length) {
-          const extra = cluster(outliers.map((l) => l.embedding), { threshold });
-          const extraCentres = centroids(outliers.map((l) => l.embedding), extra);
-          extraCentres.forEach((c, k) => {
-            const size = outliers.reduce((n, l, i) => n + (extra[i] === k ? heard.get(l.embedding)! : 0), 0);
-            if (size >= MIN_OUTLIER_WINDOWS && (!options.count?.max || centres.length < options.count.max)) centres.push(c);
-          });
-        }
-      }
-    }
-    // Stretches heard at the same time in one window are different voices: match each group of
-    // overlapping stretches jointly, the rest each to its nearest cluster.
-    const byWindow = new Map<number, Local[]>();
-    for (const l of locals) byWindow.set(l.window, [...(byWindow.get(l.window) ?? []), l]);
-    for (const list of byWindow.values()) {
-      for (const group of overlapGroups(list.map((l) => l.track))) {
-        const members = group.map((g) => list[g]);
-        const assigned = assignWindow(members.map((l) => centres.map((c) => cosine(l.embedding, c))));
-        members.forEach((l, i) => (l.track.label = assigned[i]));
-      }
-    }
-    const result = renumber(reconstruct(windows, audio.length, centres.length));
+    const speakers = labelSpeakers(locals, { threshold: options.threshold, count: options.count });
+    const result = renumber(reconstruct(windows, audio.length, speakers));
     this.stats.clusteringSeconds = (performance.now() - t0) / 1000;
     return result;
   }

@@ -1,0 +1,100 @@
+/**
+ * From the local speakers of every window to the speakers of the file: the embeddings of the
+ * stretches each spoke alone for long enough are clustered; clusters of a handful of stretches
+ * join their nearest neighbour; voices never heard alone for long (backchannels, people always
+ * talked over) are added from stretches far from every speaker found; then the stretches heard
+ * at once in one window are matched jointly to different speakers, the rest each to its nearest.
+ */
+import { assignWindow, centroids, cluster, cosine } from './clustering';
+import { overlapGroups } from './segmentation';
+import type { Track } from './turns';
+import type { SpeakerCount } from './types';
+
+/** Tuned on the synthetic conversations and the pyannote sample (tests/unit/diarization-der.test.ts). */
+export const DEFAULT_THRESHOLD = 0.4;
+/** At most this many stretches go into the clustering (its matrix: 16 MB). */
+const MAX_TRAINING = 2000;
+/**
+ * A voice found only in short or overlapped stretches must be heard in this many windows (10 s of
+ * its speech, with a 2 s step): single stretches far from everyone are a cough or a mixed embedding
+ * as often as a person (seen: 1–3 windows on the synthetic conversations, 5–6 for real AMI voices).
+ */
+const MIN_OUTLIER_WINDOWS = 5;
+/** With an automatic count, a cluster with fewer clean embeddings than this joins its nearest neighbour. */
+const MIN_CLUSTER_EMBEDDINGS = 3;
+
+/** One local speaker's stretch in one window, with its voice. */
+export interface LocalStretch {
+  window: number;
+  /** Its track in the window; `label` is set here to the file-wide speaker. */
+  track: Track;
+  /** Shared (the same object) by the windows that heard the same stretch. */
+  embedding: Float32Array;
+  /** Spoken alone long enough to train the clustering. */
+  clean: boolean;
+}
+
+/** At most `n` items, evenly spread over the list. */
+export function evenSample<T>(list: readonly T[], n: number): T[] {
+  return list.length <= n ? [...list] : Array.from({ length: n }, (_, i) => list[Math.floor((i * list.length) / n)]);
+}
+
+/** Label every stretch's track with a file-wide speaker; returns how many speakers there are. */
+export function labelSpeakers(locals: readonly LocalStretch[], options: { threshold?: number; count?: SpeakerCount } = {}): number {
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  const count = options.count;
+  // Each distinct stretch once (windows that share an embedding would weigh it up to five times).
+  const unique = [...new Map(locals.map((l) => [l.embedding, l])).values()];
+  let training = unique.filter((l) => l.clean);
+  if (training.length === 0) training = unique;
+  // Clustering holds an n × n distance matrix: past 2 000 stretches (about an hour of talk) an
+  // even sample of them forms the speakers, and every stretch is matched to those (as below).
+  training = evenSample(training, MAX_TRAINING);
+  let labels = cluster(
+    training.map((l) => l.embedding),
+    { threshold, count },
+  );
+  let centres = centroids(training.map((l) => l.embedding), labels);
+  if (!count?.exactly && !count?.min) {
+    // Clusters of a handful of stretches are noise (a cough, a laugh, a mixed embedding), not a
+    // speaker: they join the nearest real one.
+    // Size = windows the cluster's stretches were heard in (a stretch shared by five windows counts five times).
+    const heard = new Map<Float32Array, number>();
+    for (const l of locals) heard.set(l.embedding, (heard.get(l.embedding) ?? 0) + 1);
+    const sizes = centres.map((_, c) => training.reduce((n, l, i) => n + (labels[i] === c ? heard.get(l.embedding)! : 0), 0));
+    const big = sizes.map((s, c) => (s >= MIN_CLUSTER_EMBEDDINGS ? c : -1)).filter((c) => c >= 0);
+    if (big.length > 0 && big.length < centres.length) {
+      labels = labels.map((l) => (big.includes(l) ? l : big.reduce((b, c) => (cosine(centres[l], centres[c]) > cosine(centres[l], centres[b]) ? c : b), big[0])));
+      const remap = new Map(big.map((c, i) => [c, i]));
+      labels = labels.map((l) => remap.get(l)!);
+      centres = centroids(training.map((l) => l.embedding), labels);
+    }
+    // Voices that never speak a whole second alone (backchannels, someone always talked over)
+    // are not in the training set: stretches far from every speaker found, heard in enough
+    // windows between them, are a speaker too.
+    if (!count?.max || centres.length < count.max) {
+      const far = unique.filter((l) => !l.clean && Math.max(...centres.map((c) => cosine(l.embedding, c))) < 1 - threshold);
+      const outliers = evenSample(far, MAX_TRAINING);
+      if (outliers.length) {
+        const extra = cluster(outliers.map((l) => l.embedding), { threshold });
+        const extraCentres = centroids(outliers.map((l) => l.embedding), extra);
+        extraCentres.forEach((c, k) => {
+          const size = outliers.reduce((n, l, i) => n + (extra[i] === k ? heard.get(l.embedding)! : 0), 0);
+          if (size >= MIN_OUTLIER_WINDOWS && (!count?.max || centres.length < count.max)) centres.push(c);
+        });
+      }
+    }
+  }
+  // Stretches heard at the same time in one window are different voices: match each group of
+  // overlapping stretches jointly, the rest each to its nearest cluster.
+  const byWindow = new Map<number, LocalStretch[]>();
+  for (const l of locals) byWindow.set(l.window, [...(byWindow.get(l.window) ?? []), l]);
+  for (const list of byWindow.values()) {
+    for (const group of overlapGroups(list.map((l) => l.track))) {
+      const members = group.map((g) => list[g]);
+      const assigned = assignWindow(members.map((l) => centres.map((c) => cosine(l.embedding, c))));
+      members.forEach((l, i) => (l.track.label = assigned[i]));
+    }
+  }
+  return centres.length;
+}
