@@ -2,7 +2,7 @@
  * The models kept on this device: transformers.js's Cache API store, grouped by model, with
  * sizes; deleting one; how much of the site's quota is used; persistent storage.
  */
-export const MODEL_CACHE = 'transformers-cache'; // transformers.js v3's store (workers/asr/models/loader.ts)
+export const MODEL_CACHE = 'transformers-cache'; // transformers.js v3's store (workers/asr/models/source.ts)
 
 export interface StoredModel {
   /** Display id: `owner/name` on the hub or a mirror; the folder name on a custom source. */
