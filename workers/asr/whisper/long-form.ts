@@ -6,7 +6,6 @@
  * decoded words — speech the model jumped over is decoded again, in a window that ends just
  * before it or holds only it. Updates to the page carry only the segments that changed.
  */
-import type { Tensor } from '@huggingface/transformers';
 import { TIME_PRECISION_S, WHISPER_SAMPLE_RATE_HZ, WINDOW_SAMPLES } from '../../../src/domain/audio/constants';
 import { toOriginalSeconds } from '../../../src/domain/audio/pauses';
 import { firstUncovered, windowEnd } from '../../../src/domain/audio/speech-regions';
@@ -18,80 +17,16 @@ import { autoDecodingMode, type DecodingMode } from '../../../src/domain/models/
 import { preferLanguages } from '../../../src/domain/transcript/langid';
 import { dropRepeatedSegments, findRepetitionLoop } from '../../../src/domain/transcript/repetition';
 import type { LanguageGuess, Segment } from '../../../src/domain/transcript/types';
-import { splitWindow, type TokenInfo } from '../../../src/domain/transcript/window';
-import type { Accuracy, Task, TranscribeResult, TranscribeUpdate } from '../protocol';
+import { splitWindow } from '../../../src/domain/transcript/window';
+import type { Accuracy, TranscribeResult, TranscribeUpdate } from '../protocol';
 import { planAudio } from './audio-plan';
-import type { WindowDecodeResult } from './decoder';
+import type { FileOptions, WindowSteps } from './steps';
 
 const UPDATE_INTERVAL_MS = 100;
 /** A window ends in a pause only if that leaves it at least this long. */
 const MIN_WINDOW_SAMPLES = 5 * WHISPER_SAMPLE_RATE_HZ;
 /** Re-decodes of one window when speech was jumped over. */
 const MAX_REDECODES = 2;
-
-export interface FileOptions {
-  language: string;
-  task: Task;
-  promptIds?: readonly number[];
-  isCancelled: () => boolean;
-  /** Silero speech probability per 512-sample frame of the audio; without it pauses are found from the level. */
-  speech?: Float32Array;
-  /** `fast`: greedy; `best`: 5 beams at temperature 0 and best of 5 samples above. */
-  accuracy?: Accuracy;
-  /** Give each window the text before it as prompt (OpenAI's `condition_on_previous_text`). */
-  context?: boolean;
-  /** Temperature fallback (default on). */
-  fallback?: boolean;
-  /** The user's languages (UI and browser): they win when Whisper is unsure (see `preferLanguages`). */
-  preferredLanguages?: readonly string[];
-  /** Text tokens of what came before this audio (a resumed job), the first window's context. */
-  previousIds?: readonly number[];
-  /** Decoding mode (`DecodingMode`); by default Auto's choice for the model and accuracy (`autoDecodingMode`). */
-  mode?: DecodingMode;
-}
-
-export interface FallbackRequest {
-  encoderOutputs: Tensor;
-  prefix: number[];
-  /** Where the SOT sequence starts in `prefix` (after the prompt). */
-  sotIndex: number;
-  textOnly: boolean;
-  accuracy: Accuracy;
-  /** Seeds the sampling at temperatures above 0 (the window's number: runs repeat exactly). */
-  seed: number;
-  fallback: boolean;
-  isCancelled: () => boolean;
-  onStep: (tokens: readonly number[]) => void;
-}
-
-/** Time and runs inside the model's ONNX sessions so far (differences give a job's figures). */
-export interface SessionSnapshot {
-  encoder: { seconds: number; runs: number };
-  decoder: { seconds: number; runs: number };
-  step: { seconds: number; runs: number };
-  all: number;
-}
-
-/** One window's steps on a loaded model: what the long-form loop asks of the engine. */
-export interface WindowSteps {
-  readonly multilingual: boolean;
-  /** Word timings come from cross-attention (else they are spread: `spreadWords`). */
-  readonly alignable: boolean;
-  readonly tokens: TokenInfo & { noTimestamps: number };
-  features(window: Float32Array): Promise<Tensor>;
-  encode(features: Tensor): Promise<Tensor>;
-  languageFrom(features: Tensor, encoderOutputs: Tensor): Promise<LanguageGuess[]>;
-  /** The SOT sequence for a language and task. */
-  prefix(language: string, task: Task): number[];
-  /** `<|startofprev|>` + the user's prompt + the most recent earlier text that fits (or nothing). */
-  filePrompt(user: readonly number[], previous: readonly number[]): number[];
-  decodeWithFallback(r: FallbackRequest): Promise<{ result: WindowDecodeResult; compressionRatio: number; fallbacks: number }>;
-  /** Words per piece of settled text (null: no cross-attention to read times from). */
-  align(encoderOutputs: Tensor, sotSequence: number[], pieces: readonly { tokens: number[] }[], windowSamples: number, language: string): Promise<Word[][] | null>;
-  spreadWords(ids: readonly number[], language: string, span: { start: number; end: number }, audio: Float32Array | null, probability: number): Word[];
-  decode(ids: readonly number[]): string;
-  sessionSnapshot(): SessionSnapshot;
-}
 
 export function round(x: number, digits: number): number {
   const f = 10 ** digits;

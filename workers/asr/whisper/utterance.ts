@@ -6,15 +6,12 @@
  */
 import { StoppingCriteria, StoppingCriteriaList, BaseStreamer, Tensor } from '@huggingface/transformers';
 import { WHISPER_SAMPLE_RATE_HZ, WINDOW_SAMPLES } from '../../../src/domain/audio/constants';
-import type { SpecialTokens } from '../../../src/domain/transcript/decoding';
 import { findRepetitionLoop, secondCopyAt } from '../../../src/domain/transcript/repetition';
 import type { LanguageGuess } from '../../../src/domain/transcript/types';
-import type { TokenInfo } from '../../../src/domain/transcript/window';
-import type { Task } from '../protocol';
 import { yieldToEventLoop } from '../runtime/yield';
 import { decodeWithDraft } from './draft';
 import { DECODER_CONTEXT, MAX_NEW_TOKENS } from './limits';
-import type { LoadedWhisper } from './model';
+import type { UtteranceDecode, UtteranceOptions, UtteranceSteps } from './steps';
 import { withForwardHook } from './transformers-adapter';
 
 /**
@@ -35,41 +32,6 @@ const HOP_SAMPLES = 160;
  * pass likely to be one) cut the median latency to about 0.9 s but scored 12.0 %.
  */
 const LIVE_PADDING_FRAMES = 1000;
-
-export interface UtteranceOptions {
-  language: string;
-  task: Task;
-  promptIds: readonly number[];
-  forcedIds: readonly number[];
-  draft?: readonly number[];
-  isCancelled: () => boolean;
-  /** The utterance's final text (not a tentative pass): decoded again on the whole window rather than cut when it says a phrase twice. */
-  final?: boolean;
-}
-
-export interface UtteranceDecode {
-  ids: number[];
-  language: string;
-  guesses: LanguageGuess[] | null;
-  cancelled: boolean;
-  encoderOutputs: Tensor;
-  draftAccepted: number;
-  steps: number;
-}
-
-/** What an utterance decode asks of the engine. */
-export interface UtteranceSteps {
-  readonly loaded: LoadedWhisper;
-  readonly multilingual: boolean;
-  readonly tokens: TokenInfo & { noTimestamps: number };
-  readonly special: SpecialTokens;
-  features(window: Float32Array): Promise<Tensor>;
-  encode(features: Tensor): Promise<Tensor>;
-  languageFrom(features: Tensor, encoderOutputs: Tensor): Promise<LanguageGuess[]>;
-  prefix(language: string, task: Task): number[];
-  /** `<|startofprev|>` and the most recent prompt tokens that fit, or nothing. */
-  promptPrefix(promptIds: readonly number[]): number[];
-}
 
 class FlagCriteria extends StoppingCriteria {
   constructor(private readonly shouldStop: () => boolean) {
