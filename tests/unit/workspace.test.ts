@@ -7,65 +7,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Workspace } from '../../src/state/workspace.svelte';
 import { ModelSession } from '../../src/state/model.svelte';
-import type { AsrClient } from '../../src/services/asr-client';
-import type { DecodedAudio, DiarizeRequest, LoadRequest, TranscribeRequest } from '../../workers/asr/protocol';
-
-const SR = 16_000;
-
-function toneWav(seconds: number, name: string): File {
-  const n = seconds * SR;
-  const h = new DataView(new ArrayBuffer(44 + n * 2));
-  const text = (at: number, s: string) => [...s].forEach((c, i) => h.setUint8(at + i, c.charCodeAt(0)));
-  text(0, 'RIFF');
-  h.setUint32(4, 36 + n * 2, true);
-  text(8, 'WAVEfmt ');
-  h.setUint32(16, 16, true);
-  h.setUint16(20, 1, true);
-  h.setUint16(22, 1, true);
-  h.setUint32(24, SR, true);
-  h.setUint32(28, SR * 2, true);
-  h.setUint16(32, 2, true);
-  h.setUint16(34, 16, true);
-  text(36, 'data');
-  h.setUint32(40, n * 2, true);
-  for (let i = 0; i < n; i++) h.setInt16(44 + i * 2, Math.round(8000 * Math.sin(i / 8)), true);
-  return new File([h.buffer], name, { type: 'audio/wav' });
-}
-
-/** A worker that keeps decoded audio by handle, as the real one does, and forgets it on `restart()`. */
-function fakeWorker() {
-  const kept = new Map<string, Float32Array>();
-  const calls = { prepare: 0, transcribe: [] as TranscribeRequest[], diarize: [] as DiarizeRequest[] };
-  const gone = () => Object.assign(new Error('gone'), { name: 'AudioGone' });
-  const client = {
-    load: async (r: LoadRequest) => ({ modelId: r.modelId, device: 'wasm', dtype: { encoder: 'q8', decoder: 'q8' }, threads: 1, multilingual: false, seconds: 0, stored: true, dtypeReason: 'default', wordTimings: 'exported' }),
-    prepareAudio: async (a: DecodedAudio) => {
-      calls.prepare++;
-      const id = `a${calls.prepare}`;
-      kept.set(id, a.channels[0]);
-      return { id, seconds: a.channels[0].length / a.sampleRate };
-    },
-    audioSamples: async (handle: string) => {
-      if (!kept.has(handle)) throw gone();
-      return kept.get(handle)!.slice();
-    },
-    transcribe: async (r: TranscribeRequest) => {
-      calls.transcribe.push(r);
-      if (!kept.has(r.audio)) throw gone();
-      const segments = [{ start: 0, end: 1.5, text: ' Hello there.', words: [{ word: ' Hello', start: 0, end: 0.6, probability: 0.9 }, { word: ' there.', start: 0.6, end: 1.5, probability: 0.9 }] }];
-      return { segments, segmentsFrom: 0, partial: '', processedSeconds: 2, settledSeconds: 2, language: 'en', languageGuesses: null, cancelled: false, loopsCut: 0, stats: {} };
-    },
-    diarize: async (r: DiarizeRequest) => {
-      calls.diarize.push(r);
-      if (!kept.has(r.audio)) throw gone();
-      return { turns: [{ start: 0, end: 2, speaker: 0 }], speakers: 1, cancelled: false, seconds: 0.1 };
-    },
-    cancel: async () => {},
-  };
-  const worker = { client: client as unknown as AsrClient, calls, restart: () => kept.clear(), failLoad: (err: Error | null) => void (client.load = err ? () => Promise.reject(err) : load) };
-  const load = client.load;
-  return worker;
-}
+import type { LoadRequest } from '../../workers/asr/protocol';
+import { fakeWorker, toneWav } from '../fixtures/fake-worker';
 
 const request = { modelId: 'whisper-tiny.en', source: { kind: 'huggingface' }, device: 'wasm', dtype: 'auto' } as LoadRequest;
 
