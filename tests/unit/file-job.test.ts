@@ -10,28 +10,11 @@ import { History } from '../../src/state/history.svelte';
 import type { ModelSession } from '../../src/state/model.svelte';
 import type { DecodedAudio, LoadRequest, TranscribeResult, TranscribeUpdate } from '../../workers/asr/protocol';
 import type { Segment } from '../../src/domain/transcript/types';
+import { pcmWav } from '../fixtures/fake-worker';
 
-const SR = 16_000;
 
 /** A mono 16 kHz 16-bit WAV of silence. */
-function silenceWav(seconds: number, name: string): File {
-  const data = seconds * SR * 2;
-  const h = new DataView(new ArrayBuffer(44));
-  const text = (at: number, s: string) => [...s].forEach((c, i) => h.setUint8(at + i, c.charCodeAt(0)));
-  text(0, 'RIFF');
-  h.setUint32(4, 36 + data, true);
-  text(8, 'WAVEfmt ');
-  h.setUint32(16, 16, true);
-  h.setUint16(20, 1, true);
-  h.setUint16(22, 1, true);
-  h.setUint32(24, SR, true);
-  h.setUint32(28, SR * 2, true);
-  h.setUint16(32, 2, true);
-  h.setUint16(34, 16, true);
-  text(36, 'data');
-  h.setUint32(40, data, true);
-  return new File([h.buffer, new ArrayBuffer(data)], name, { type: 'audio/wav' });
-}
+const silenceWav = (seconds: number, name: string) => pcmWav(seconds, name, () => 0);
 
 /** A model session whose worker is the test: it decides when windows come back. */
 function fakeSession() {
