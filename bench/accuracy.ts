@@ -5,7 +5,7 @@
  * with speed (audio seconds per wall second, model load excluded). Writes docs/accuracy.md.
  *
  * Both sides run in Node on onnxruntime-node (2 threads) — Earshot's own engine code, the same
- * the browser worker runs (workers/asr/whisper/engine.ts, Silero VAD planning), so the figures compare
+ * the browser worker runs (workers/asr/whisper/engine.ts and long-form.ts, Silero VAD planning), so the figures compare
  * the methods; the browser's own figures are in the e2e tests' output and `npm run bench`.
  */
 import { execFileSync } from 'node:child_process';
@@ -95,7 +95,7 @@ with OpenCC) · speed in audio seconds per wall-clock second (model load exclude
 
 - **Pipeline**: the plain transformers.js \`pipeline('automatic-speech-recognition')\`, 30 s chunks,
   5 s stride, language given — what most browser Whisper apps run.
-- **Earshot Fast / Best**: Earshot's file path (\`workers/asr/whisper/engine.ts\`: Silero VAD windows,
+- **Earshot Fast / Best**: Earshot's file path (\`workers/asr/whisper/long-form.ts\`: Silero VAD windows,
   OpenAI's temperature fallback and no-speech gate, text from the previous window as prompt,
   word timings), greedy or 5 beams, in Auto's decoding mode (timestamp tokens in every window for
   multilingual models on Fast, text only where a window ends in a pause otherwise: see "What Auto
