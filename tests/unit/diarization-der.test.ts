@@ -54,7 +54,7 @@ describe.skipIf(!present)('speaker diarization error rate', () => {
     expect(r.der).toBeLessThanOrEqual(0.1);
   });
 
-  it('scores the AMI meeting cuts (corpus DER ≤ 25 %)', () => {
+  it('scores the AMI meeting cuts (corpus DER ≤ 25 %, mean of the per-file DERs ≤ 35 %)', () => {
     const ami = rows('ami');
     expect(ami.length).toBe(9);
     const errors = ami.reduce((a, r) => a + r.missed + r.falseAlarm + r.confusion, 0);
@@ -62,6 +62,9 @@ describe.skipIf(!present)('speaker diarization error rate', () => {
     const mean = ami.reduce((a, r) => a + r.der, 0) / ami.length;
     console.log(`[der] AMI: corpus DER ${pct(errors / total)} (errors over all reference speech, as pyannote and md-eval report a set); mean of per-file DERs ${pct(mean)}`);
     expect(errors / total).toBeLessThanOrEqual(0.25);
+    // Short cuts weigh as much as long ones here: a cut whose speech is all missed scores 100 %.
+    // 44.9 % before Silero's speech regions filled what the segmentation missed (issue 28 asks ≤ 30 %).
+    expect(mean).toBeLessThanOrEqual(0.35);
   });
 
   it('takes the number of speakers the user gives', () => {

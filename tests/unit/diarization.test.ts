@@ -5,6 +5,7 @@ import { assignWindow, cluster } from '../../src/domain/diarization/clustering';
 import { diarizationError } from '../../src/domain/diarization/der';
 import { overlapGroups, powersetActivity, tracksOf, windowStarts } from '../../src/domain/diarization/segmentation';
 import { parseRttm, reconstruct, renumber, toRttm } from '../../src/domain/diarization/turns';
+import { fillFromSpeech } from '../../src/domain/diarization/speech-fill';
 import { toDocSegments } from '../../src/domain/transcript/document';
 import { parseCues, speakerNames, toJson, toMarkdown, toSpeakerRttm, toSrt, toTxt, toVtt } from '../../src/domain/transcript/formats';
 import type { Segment, Transcript, Word } from '../../src/domain/transcript/types';
@@ -203,5 +204,27 @@ describe('live speakers, one utterance at a time', async () => {
     expect(s.assign(vec(14, vec(3, null, 2), 0.3), 0.5)).toBeLessThan(2);
     expect(s.assign(vec(15, vec(3, null, 2), 0.3), 2)).toBe(2);
     expect(s.count).toBe(3);
+  });
+});
+
+describe('speech the segmentation missed (fillFromSpeech)', () => {
+  it('gives uncovered speech to the nearest turn’s speaker, leaves covered speech and short bits alone, and makes one speaker when none was found', () => {
+    const turns = [
+      { start: 0, end: 2, speaker: 0 },
+      { start: 5, end: 7, speaker: 1 },
+    ];
+    const filled = fillFromSpeech(turns, [
+      { start: 1, end: 3 }, // 2–3 uncovered, next to speaker 0
+      { start: 4.3, end: 5.5 }, // 4.3–5 uncovered, next to speaker 1
+      { start: 9, end: 9.2 }, // too short
+    ]);
+    expect(filled).toEqual([
+      { start: 0, end: 2, speaker: 0 },
+      { start: 2, end: 3, speaker: 0 },
+      { start: 4.3, end: 5, speaker: 1 },
+      { start: 5, end: 7, speaker: 1 },
+    ]);
+    expect(fillFromSpeech([], [{ start: 1, end: 2 }])).toEqual([{ start: 1, end: 2, speaker: 0 }]);
+    expect(fillFromSpeech(turns, [])).toEqual(turns);
   });
 });

@@ -185,9 +185,16 @@ export function createAsrService(): AsrApi {
         try {
           if (diarizer?.base !== request.modelBases.join(' ')) onProgress({ windows: 0, total: 0, phase: 'models' });
           const d = await getDiarizer(request.modelBases);
+          const audio = keptAudio(request.audio);
+          // Silero's speech regions recover speech the segmentation model misses (far-field rooms);
+          // without the VAD the speakers are found all the same.
+          const speech = await getVad()
+            .then((v) => v.fileProbabilities(audio, undefined, undefined, isCancelled))
+            .catch(() => undefined);
           let last = 0;
-          const result = await d.run(keptAudio(request.audio), {
+          const result = await d.run(audio, {
             count: request.count,
+            speech,
             isCancelled,
             onProgress: (windows, total) => {
               const now = performance.now();

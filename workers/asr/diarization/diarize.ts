@@ -9,7 +9,9 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { exclusiveFeatureFrames, LOCAL_SPEAKERS, powersetActivity, SAMPLE_RATE, tracksOf, WINDOW_SAMPLES, windowStarts } from '../../../src/domain/diarization/segmentation';
 import { labelSpeakers, type LocalStretch } from '../../../src/domain/diarization/speakers';
-import { reconstruct, renumber, type LabelledWindow, type Track } from '../../../src/domain/diarization/turns';
+import { reconstruct, renumber, tidy, type LabelledWindow, type Track } from '../../../src/domain/diarization/turns';
+import { fillFromSpeech } from '../../../src/domain/diarization/speech-fill';
+import { speechRegions } from '../../../src/domain/audio/speech-regions';
 import type { DiarizationResult, SpeakerCount } from '../../../src/domain/diarization/types';
 import { withOrtLock } from '../runtime/ort-lock';
 import { yieldToEventLoop } from '../runtime/yield';
@@ -29,6 +31,11 @@ export interface DiarizeOptions {
   /** Called after each window's embeddings: windows done, windows in all. */
   onProgress?: (done: number, total: number) => void;
   isCancelled?: () => boolean;
+  /**
+   * Silero speech probability per 512-sample frame: speech the segmentation model did not hear
+   * (quiet far-field talk) is given the nearest turn's speaker (speech-fill.ts).
+   */
+  speech?: Float32Array;
 }
 
 export class DiarizationCancelled extends Error {
@@ -203,7 +210,11 @@ export class Diarizer {
 
     const t0 = performance.now();
     const speakers = labelSpeakers(locals, { threshold: options.threshold, count: options.count });
-    const result = renumber(reconstruct(windows, audio.length, speakers));
+    let result = renumber(reconstruct(windows, audio.length, speakers));
+    if (options.speech) {
+      const regions = speechRegions(options.speech, audio.length).map((r) => ({ start: r.start / SAMPLE_RATE, end: r.end / SAMPLE_RATE }));
+      result = renumber(tidy(fillFromSpeech(result.turns, regions)));
+    }
     this.stats.clusteringSeconds = (performance.now() - t0) / 1000;
     return result;
   }
