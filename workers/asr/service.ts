@@ -24,15 +24,17 @@ async function loadVad(): Promise<SileroVad> {
   return SileroVad.create(ort as unknown as OrtRuntime, new Uint8Array(await response.arrayBuffer()));
 }
 
+/** How many decoded files the worker keeps (see `prepareAudio`). */
+const KEPT_AUDIO = 2;
+
 /**
  * The worker's API. One model at a time (a new load disposes the old one), one inference at a
  * time (a second transcribe while one runs is refused with `Busy`).
  */
-/** How many decoded files the worker keeps (see `prepareAudio`). */
-const KEPT_AUDIO = 2;
-
 export function createAsrService(): AsrApi {
   const kept = new Map<string, Float32Array>();
+  /** Silero's speech probabilities over a kept file, once per file: the transcription and the speaker search both use them. */
+  const keptSpeech = new Map<string, Float32Array>();
   let audioCount = 0;
   const keptAudio = (handle: string) => {
     const audio = kept.get(handle);
@@ -66,6 +68,15 @@ export function createAsrService(): AsrApi {
       vad = null;
       throw err;
     }));
+
+  const speechOf = async (handle: string, isCancelled: () => boolean): Promise<Float32Array> => {
+    const known = keptSpeech.get(handle);
+    if (known) return known;
+    const probabilities = await (await getVad()).fileProbabilities(keptAudio(handle), undefined, undefined, isCancelled);
+    // A cancelled run stopped part-way: not kept.
+    if (!isCancelled() && kept.has(handle)) keptSpeech.set(handle, probabilities);
+    return probabilities;
+  };
 
   /** The speaker models from the first of `bases` that has them, loaded once (a failed load is tried again next time). */
   const getDiarizer = (bases: readonly string[]): Promise<Diarizer> => {
@@ -132,7 +143,10 @@ export function createAsrService(): AsrApi {
       const id = `a${++audioCount}`;
       kept.set(id, mono);
       // The transcript shown and one more (a queue's next file): an hour of audio is 230 MB here.
-      for (const old of [...kept.keys()].slice(0, -KEPT_AUDIO)) kept.delete(old);
+      for (const old of [...kept.keys()].slice(0, -KEPT_AUDIO)) {
+        kept.delete(old);
+        keptSpeech.delete(old);
+      }
       return { id, seconds: mono.length / WHISPER_SAMPLE_RATE_HZ };
     },
 
@@ -153,7 +167,7 @@ export function createAsrService(): AsrApi {
           // that every stretch of speech got words.
           const kept = keptAudio(request.audio);
           const audio = request.fromSeconds ? kept.subarray(Math.min(kept.length, Math.round(request.fromSeconds * WHISPER_SAMPLE_RATE_HZ))) : kept;
-          const speech = await getVad().then((v) => v.fileProbabilities(audio, undefined, undefined, isCancelled));
+          const speech = request.fromSeconds ? await getVad().then((v) => v.fileProbabilities(audio, undefined, undefined, isCancelled)) : await speechOf(request.audio, isCancelled);
           return await e.transcribe(
             audio,
             {
@@ -188,9 +202,7 @@ export function createAsrService(): AsrApi {
           const audio = keptAudio(request.audio);
           // Silero's speech regions recover speech the segmentation model misses (far-field rooms);
           // without the VAD the speakers are found all the same.
-          const speech = await getVad()
-            .then((v) => v.fileProbabilities(audio, undefined, undefined, isCancelled))
-            .catch(() => undefined);
+          const speech = await speechOf(request.audio, isCancelled).catch(() => undefined);
           let last = 0;
           const result = await d.run(audio, {
             count: request.count,

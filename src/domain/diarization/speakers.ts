@@ -35,7 +35,7 @@ export interface LocalStretch {
 }
 
 /** At most `n` items, evenly spread over the list. */
-export function evenSample<T>(list: readonly T[], n: number): T[] {
+function evenSample<T>(list: readonly T[], n: number): T[] {
   return list.length <= n ? [...list] : Array.from({ length: n }, (_, i) => list[Math.floor((i * list.length) / n)]);
 }
 

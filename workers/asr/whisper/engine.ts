@@ -24,15 +24,14 @@ import { logMel } from './features';
 import { DECODER_CONTEXT, MAX_NEW_TOKENS, MAX_PROMPT_TOKENS } from './limits';
 import { round, transcribeFile } from './long-form';
 import type { FallbackRequest, FileOptions, SessionSnapshot, UtteranceDecode, UtteranceOptions, UtteranceSteps, WindowSteps } from './steps';
-import type { CachedStep, LoadedWhisper } from './model';
+import type { LoadedWhisper } from './model';
 import { decodeUtterance } from './utterance';
 import { acceptEncoderOutputs, configOf, generationConfigOf, internals, sessionsOf, tokenIdsOf, wrapSessionRuns } from './transformers-adapter';
 import { withOrtLock } from '../runtime/ort-lock';
 import type { Task, TranscribeResult, TranscribeUpdate } from '../protocol';
 import { yieldToEventLoop } from '../runtime/yield';
 
-export type { CachedStep, FileOptions, LoadedWhisper, UtteranceDecode };
-export type { DecodingMode } from '../../../src/domain/models/decoding-mode';
+export type { LoadedWhisper };
 
 interface GenerationConfigLike {
   decoder_start_token_id: number;
