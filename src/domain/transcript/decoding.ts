@@ -93,6 +93,22 @@ export function logSumExp(values: ArrayLike<number>, from = 0, to = values.lengt
 }
 
 /**
+ * `[logSumExp(values[0..split)), logSumExp(values)]` in one pass over the row: word timing reads
+ * both for every text token (the text-only softmax of word probabilities and the full one of
+ * `avg_logprob`), and `Math.exp` over a 51 865-entry row is the costliest JavaScript of a window.
+ */
+export function logSumExpSplit(values: ArrayLike<number>, split: number): [number, number] {
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
+  if (max === -Infinity) return [-Infinity, -Infinity];
+  let below = 0;
+  let above = 0;
+  for (let i = 0; i < split; i++) below += Math.exp(values[i] - max);
+  for (let i = split; i < values.length; i++) above += Math.exp(values[i] - max);
+  return [max + Math.log(below), max + Math.log(below + above)];
+}
+
+/**
  * One entry of `logSoftmax(values[0..end))` without building the whole array: the decoder
  * needs the picked token's log-probability every step, over a 51 865-token vocabulary.
  */

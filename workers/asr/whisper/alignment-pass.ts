@@ -3,7 +3,7 @@
  * alignment heads, and the text's token probabilities and no-speech probability.
  */
 import type { Tensor, WhisperForConditionalGeneration } from '@huggingface/transformers';
-import { logProbabilityOf, type SpecialTokens } from '../../../src/domain/transcript/decoding';
+import { logProbabilityOf, logSumExpSplit, type SpecialTokens } from '../../../src/domain/transcript/decoding';
 import { cpuData, crossCache, disposeGpu, emptySelf, int64, logitsRow, runStep } from './kv-cache';
 import type { CachedStep } from './model';
 import { internals } from './transformers-adapter';
@@ -62,8 +62,15 @@ export async function alignmentPass(model: WhisperForConditionalGeneration, spec
       heads.push(w);
     }
     // Word probabilities as OpenAI's: softmax over the text tokens only.
-    const tokenProbs = r.textTokens.map((token, k) => Math.exp(logProbabilityOf(logitsRow(out.logits, 0, first + k), token, special.eot)));
-    const tokenLogprobs = [...r.textTokens, special.eot].map((token, k) => logProbabilityOf(logitsRow(out.logits, 0, first + k), token));
+    const tokenProbs: number[] = [];
+    const tokenLogprobs: number[] = [];
+    r.textTokens.forEach((token, k) => {
+      const row = logitsRow(out.logits, 0, first + k);
+      const [text, all] = logSumExpSplit(row, special.eot);
+      tokenProbs.push(Math.exp(Math.fround(row[token] - text)));
+      tokenLogprobs.push(Math.fround(row[token] - all));
+    });
+    tokenLogprobs.push(logProbabilityOf(logitsRow(out.logits, 0, first + r.textTokens.length), special.eot));
     const noSpeechProb = special.noSpeech === null ? 0 : Math.exp(logProbabilityOf(logitsRow(out.logits, 0, 0), special.noSpeech));
     return { heads, tokenProbs, tokenLogprobs, noSpeechProb };
   } finally {
