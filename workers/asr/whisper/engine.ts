@@ -241,7 +241,8 @@ export class WhisperEngine implements WindowSteps, UtteranceSteps {
    */
   async decodeWithFallback(r: FallbackRequest): Promise<{ result: WindowDecodeResult; compressionRatio: number; fallbacks: number }> {
     const tried: { result: WindowDecodeResult; compressionRatio: number }[] = [];
-    for (const [i, temperature] of (r.fallback ? DEFAULT_TEMPERATURES : [0]).entries()) {
+    const temperatures = r.fallback ? DEFAULT_TEMPERATURES : [0];
+    for (const [i, temperature] of temperatures.entries()) {
       const result = await decodeWindow(this.loaded.model, this.special, {
         encoderOutputs: r.encoderOutputs,
         prefix: r.prefix,
@@ -257,7 +258,9 @@ export class WhisperEngine implements WindowSteps, UtteranceSteps {
         step: this.loaded.step,
       });
       const ratio = compressionRatio(this.decode(result.tokens.filter((t) => t < this.tokens.eot)));
-      if (result.cancelled || !needsFallback({ avgLogprob: result.avgLogprob, compressionRatio: ratio, noSpeechProb: result.noSpeechProb, looped: result.looped })) {
+      const done = result.cancelled || !needsFallback({ avgLogprob: result.avgLogprob, compressionRatio: ratio, noSpeechProb: result.noSpeechProb, looped: result.looped });
+      r.onDecode?.({ temperature, avgLogprob: result.avgLogprob, compressionRatio: ratio, noSpeechProb: result.noSpeechProb, looped: result.looped, textOnly: r.textOnly, promptTokens: r.sotIndex, tokens: result.tokens.length, fellBack: !done && i < temperatures.length - 1 });
+      if (done) {
         return { result, compressionRatio: ratio, fallbacks: i };
       }
       tried.push({ result, compressionRatio: ratio });

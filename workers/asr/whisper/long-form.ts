@@ -198,6 +198,7 @@ class LongFormRun {
         fallback: options.fallback ?? true,
         isCancelled: options.isCancelled,
         onStep: (tokens) => this.#showPartial(tokens, offset, windowSeconds),
+        onDecode: options.onDecode && ((d) => options.onDecode!({ window: this.#counts.windows, ...d })),
       });
       this.#counts.windows++;
       this.#counts.fallbacks += fallbacks;

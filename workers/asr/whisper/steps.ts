@@ -31,6 +31,23 @@ export interface FileOptions {
   previousIds?: readonly number[];
   /** Decoding mode (`DecodingMode`); by default Auto's choice for the model and accuracy (`autoDecodingMode`). */
   mode?: DecodingMode;
+  /** Every decode tried, with the figures OpenAI's fallback rule read (benchmarks set it, beside faster-whisper's). */
+  onDecode?: (d: DecodeFigures) => void;
+}
+
+/** One decode of a window and what the fallback rule saw of it. */
+export interface DecodeFigures {
+  window: number;
+  temperature: number;
+  avgLogprob: number;
+  compressionRatio: number;
+  noSpeechProb: number;
+  looped: boolean;
+  textOnly: boolean;
+  promptTokens: number;
+  tokens: number;
+  /** The rule asked for a hotter decode after this one. */
+  fellBack: boolean;
 }
 
 export interface FallbackRequest {
@@ -45,6 +62,7 @@ export interface FallbackRequest {
   fallback: boolean;
   isCancelled: () => boolean;
   onStep: (tokens: readonly number[]) => void;
+  onDecode?: (d: Omit<DecodeFigures, 'window'>) => void;
 }
 
 /** Time and runs inside the model's ONNX sessions so far (differences give a job's figures). */
