@@ -1,10 +1,11 @@
 /**
  * The app on real Whisper and real speech, against faster-whisper and the plain transformers.js
  * pipeline on the same audio and thread count, in one run (issue 15, part 1: measure):
- *   npx tsx bench/real-speech.ts [60s|10min]
+ *   npx tsx bench/real-speech.ts [60s|10min|5min-read]
  * Prints per model × threads: RTF of each, the app's tokens per window, decoder ms/step,
  * encoder ms/window, time outside ONNX Runtime, and WER of all three. faster-whisper rows appear
- * when it is installed (Python is a benchmark reference only).
+ * when it is installed (Python is a benchmark reference only; FW_PYTHON names the interpreter of a
+ * virtual environment that has it), with its fallback count beside the app's.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,15 +16,15 @@ import { BASELINE_DIST } from '../tests/e2e/baseline';
 import { BASE_MODEL, TINY_EN_MODEL } from '../tests/e2e/fixtures';
 import { startServer } from '../tests/e2e/server';
 import { wer } from '../tests/fixtures/wer';
-import { BENCH_AUDIO, benchAudio, benchReference } from './audio';
+import { BENCH_AUDIO, benchAudio, benchReference, readReference } from './audio';
 import type { JobStats } from '../workers/asr/protocol';
 import { upsertLatest } from './latest';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const which = (process.argv[2] ?? '60s') as '60s' | '10min';
+const which = (process.argv[2] ?? '60s') as '60s' | '10min' | '5min-read';
 const audio = benchAudio()[which];
-const seconds = which === '60s' ? 60 : 598.7;
-const reference = which === '60s' ? benchReference(60, 0.1) : benchReference(600, 0.25);
+const seconds = { '60s': 60, '10min': 598.7, '5min-read': 300 }[which];
+const reference = { '60s': () => benchReference(60, 0.1), '10min': () => benchReference(600, 0.25), '5min-read': () => readReference(300) }[which]();
 const models = [
   { id: 'whisper-tiny.en', dir: TINY_EN_MODEL, fw: 'tiny.en' },
   { id: 'whisper-base', dir: BASE_MODEL, fw: 'base' },
@@ -32,9 +33,9 @@ const only = process.env.MODELS?.split(',');
 if (only) models.splice(0, models.length, ...models.filter((m) => only.includes(m.id)));
 const threadsList = process.env.THREADS ? process.env.THREADS.split(',').map(Number) : [1, 2];
 
-function fasterWhisper(model: string, threads: number): { rtf: number; text: string } | null {
+function fasterWhisper(model: string, threads: number): { rtf: number; text: string; windows: number; fallbacks: number } | null {
   try {
-    const out = execFileSync('python3', [join(ROOT, 'bench/faster_whisper_ref.py'), '--model', model, '--threads', String(threads), '--language', 'en', audio], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync(process.env.FW_PYTHON ?? 'python3', [join(ROOT, 'bench/faster_whisper_ref.py'), '--model', model, '--threads', String(threads), '--language', 'en', audio], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     return JSON.parse(out.trim().split('\n').pop()!);
   } catch {
     return null;
@@ -85,6 +86,13 @@ for (const m of models) {
       fw_rtf: fw ? fw.rtf : null,
       fw_ratio: fw ? +((wall / seconds) / fw.rtf).toFixed(2) : null,
       windows: stats.windows,
+      fallbacks: stats.fallbacks,
+      redecodes: stats.redecodes,
+      fw_windows: fw ? fw.windows : null,
+      fw_fallbacks: fw ? fw.fallbacks : null,
+      encoder_s: +stats.encoderSeconds.toFixed(2),
+      decoder_s: +stats.decoderSeconds.toFixed(2),
+      outside_ort_s: +(stats.seconds - stats.sessionSeconds).toFixed(2),
       tokens_per_window: +(stats.tokens / Math.max(1, stats.windows)).toFixed(1),
       // All decoder time (first steps with the prompt, cached steps, fallbacks, alignment passes) per token kept.
       decoder_ms_per_token: +((1000 * stats.decoderSeconds) / Math.max(1, stats.tokens)).toFixed(1),
