@@ -7,6 +7,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { Task } from '../domain/transcript/types';
 import type { Segment } from '../domain/transcript/types';
 import type { Script } from '../domain/transcript/script';
+import type { SpeakerTurn } from '../domain/diarization/types';
 
 export type EntryState = 'running' | 'interrupted' | 'cancelled' | 'complete';
 
@@ -30,6 +31,8 @@ export interface HistoryEntry {
   hasAudio: boolean;
   /** Names people gave the speakers, by id. */
   speakers?: Record<string, string>;
+  /** The speaker search's own turns (the RTTM export). */
+  speakerTurns?: SpeakerTurn[];
   /** What the job was asked to do, so a resume does the same. */
   options: { language: string; prompt: string };
   /** The Chinese script the reader chose for it. */

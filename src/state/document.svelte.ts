@@ -47,8 +47,10 @@ export class TranscriptDocument {
   #history = $state.raw<EditHistory<DocSegment[]>>(emptyHistory());
   /** Names people gave the speakers, by id (`S1` → `Dr. Lee`). */
   #names = $state.raw<Record<string, string>>({});
+  /** The speaker search's own turns (the RTTM export), kept with the transcript. */
+  #turns = $state.raw<SpeakerTurn[] | undefined>(undefined);
   /** Saves a person's edit (the history entry); set by whoever owns storage. */
-  onedit: ((entryId: string, segments: DocSegment[], speakers: Record<string, string>, script: Script) => void) | null = null;
+  onedit: ((entryId: string, segments: DocSegment[], speakers: Record<string, string>, script: Script, turns: SpeakerTurn[] | undefined) => void) | null = null;
   /**
    * The text as the reader sees it: the model's (and the person's) segments in the chosen
    * script. The stored segments stay as written, so "original" always gives the model's text
@@ -94,7 +96,7 @@ export class TranscriptDocument {
 
   get transcript(): Transcript {
     const m = this.#meta;
-    return { segments: this.#shown as DocSegment[], language: m.language, model: m.model, task: m.task, duration: m.duration, completedUntil: m.completedUntil, sourceName: m.sourceName, speakers: this.#names, script: m.script };
+    return { segments: this.#shown as DocSegment[], language: m.language, model: m.model, task: m.task, duration: m.duration, completedUntil: m.completedUntil, sourceName: m.sourceName, speakers: this.#names, script: m.script, ...(this.#turns ? { speakerTurns: this.#turns } : {}) };
   }
 
   /** Speaker ids in the order they first speak (empty until speakers were found). */
@@ -107,11 +109,12 @@ export class TranscriptDocument {
   }
 
   /** A new document (a job starts, an entry is opened): the edit history starts empty. */
-  reset(meta: Partial<DocumentMeta>, segments: readonly Segment[] = [], speakers: Record<string, string> = {}) {
+  reset(meta: Partial<DocumentMeta>, segments: readonly Segment[] = [], speakers: Record<string, string> = {}, turns?: SpeakerTurn[]) {
     // A new transcript is read in the script the last one was (the reader's choice), unless it says otherwise.
     this.#meta = { ...EMPTY_META, script: this.#meta.script, ...meta };
     this.#segments = toDocSegments(segments);
     this.#names = speakers;
+    this.#turns = turns;
     this.#history = emptyHistory();
   }
 
@@ -166,7 +169,7 @@ export class TranscriptDocument {
   }
 
   #save() {
-    if (this.#meta.entryId) this.onedit?.(this.#meta.entryId, this.#segments, this.#names, this.#meta.script);
+    if (this.#meta.entryId) this.onedit?.(this.#meta.entryId, this.#segments, this.#names, this.#meta.script, this.#turns);
   }
 
   editText(id: string, text: string) {
@@ -196,6 +199,7 @@ export class TranscriptDocument {
 
   /** Speakers found by diarization: each word to its speaker, segments cut at speaker changes (one undo step). */
   applySpeakers(turns: readonly SpeakerTurn[]) {
+    this.#turns = [...turns];
     this.#apply(assignSpeakers(this.#segments, turns));
   }
 

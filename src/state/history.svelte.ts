@@ -170,14 +170,14 @@ export class History {
   #edits: Promise<void> = Promise.resolve();
 
   /** A person edited the text: written at once (in order), so a reload right after keeps it. */
-  saveSegments(id: string, segments: Segment[], speakers?: Record<string, string>, script?: HistoryEntry['script']): Promise<void> {
+  saveSegments(id: string, segments: Segment[], speakers?: Record<string, string>, script?: HistoryEntry['script'], speakerTurns?: HistoryEntry['speakerTurns']): Promise<void> {
     const store = this.#store;
     if (!store) return Promise.resolve();
     this.#edits = this.#edits.then(async () => {
       const entry = await store.get(id);
       if (!entry) return;
       try {
-        await store.put({ ...entry, segments, ...(speakers ? { speakers } : {}), ...(script ? { script } : {}), updatedAt: Date.now() });
+        await store.put({ ...entry, segments, ...(speakers ? { speakers } : {}), ...(script ? { script } : {}), ...(speakerTurns ? { speakerTurns } : {}), updatedAt: Date.now() });
       } catch (err) {
         this.#report(err);
       }

@@ -64,7 +64,7 @@ export class Workspace {
       finished: (done, failed) => hooks.queueFinished?.(done, failed),
       busy: () => this.live.active || this.speakers.running || this.file.running,
     });
-    this.document.onedit = (id, segments, speakers, script) => void this.history.saveSegments(id, segments, speakers, script);
+    this.document.onedit = (id, segments, speakers, script, turns) => void this.history.saveSegments(id, segments, speakers, script, turns);
     this.model.onCrash(() => (this.#audioHandle = null));
     this.model.onCrash((reason) => this.fail(reason.kind === 'hung' ? { key: 'errWorkerHung', params: { seconds: reason.seconds } } : { key: 'errWorkerCrashed' }));
   }
@@ -255,6 +255,7 @@ export class Workspace {
       },
       entry.segments,
       entry.speakers,
+      entry.speakerTurns,
     );
     // The document now says the entry's script: this only loads its converter (nothing is saved).
     if (entry.script) void this.setScript(entry.script);

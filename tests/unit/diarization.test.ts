@@ -182,6 +182,19 @@ describe('exports with speakers', () => {
     expect(toSpeakerRttm(transcript)).toBe('SPEAKER team_meeting 1 0.000 1.000 <NA> <NA> Dr._Lee <NA> <NA>\nSPEAKER team_meeting 1 1.500 2.500 <NA> <NA> Speaker_2 <NA> <NA>\n');
   });
 
+  it('exports the speaker search’s own turns as RTTM where it left them: overlap and speech without words kept, names applied', () => {
+    const found = { ...transcript, speakerTurns: [
+      { start: 1.2, end: 3.0, speaker: 1 },
+      { start: 0, end: 1.4, speaker: 0 },
+      { start: 4.0, end: 4.5, speaker: 0 }, // no words were written here
+    ] };
+    expect(toSpeakerRttm(found)).toBe(
+      'SPEAKER team_meeting 1 0.000 1.400 <NA> <NA> Dr._Lee <NA> <NA>\n' +
+        'SPEAKER team_meeting 1 1.200 1.800 <NA> <NA> Speaker_2 <NA> <NA>\n' +
+        'SPEAKER team_meeting 1 4.000 0.500 <NA> <NA> Dr._Lee <NA> <NA>\n',
+    );
+  });
+
   it('leaves transcripts without speakers as they were', () => {
     const plain = segments.map(({ speaker: _s, ...rest }) => rest);
     expect(toTxt(plain)).toBe('Hello <there> & all.\nHi.\nBye.\n');

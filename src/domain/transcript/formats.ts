@@ -1,4 +1,5 @@
 import { toRttm } from '../diarization/turns';
+import { speakerId } from '../diarization/assign';
 import type { Segment, Transcript, Word } from './types';
 
 /** A speaker's name for export, from the id a segment carries (`S1` → `Dr. Lee`, or `Speaker 1`). */
@@ -103,9 +104,17 @@ export function toMarkdown(t: Transcript, names: SpeakerNames = speakerNames(t.s
   return `# ${md(t.sourceName || 'Transcript')}\n\n${paragraphs.join('\n\n')}\n`;
 }
 
-/** RTTM: one `SPEAKER` line per turn (consecutive segments of one speaker), file id = the file's base name. */
+/**
+ * RTTM, file id = the file's base name: the speaker search's own turns where it left them (overlap
+ * and speech without words included — what DER is measured on), else one `SPEAKER` line per turn
+ * of the transcript (consecutive segments of one speaker).
+ */
 export function toSpeakerRttm(t: Transcript, names: SpeakerNames = speakerNames(t.speakers)): string {
   const fileId = (t.sourceName || 'audio').replace(/\.[^.]+$/, '');
+  if (t.speakerTurns?.length) {
+    const found = [...t.speakerTurns].sort((a, b) => a.start - b.start || a.speaker - b.speaker);
+    return toRttm(fileId, found.map((turn) => ({ start: turn.start, end: turn.end, name: names(speakerId(turn.speaker)) })));
+  }
   const turns = turnsOf(printable(t.segments))
     .filter((turn) => turn.speaker)
     .map((turn) => ({ start: turn.segments[0].start, end: turn.segments[turn.segments.length - 1].end, name: names(turn.speaker!) }));

@@ -1,3 +1,4 @@
+import type { SpeakerTurn } from '../diarization/types';
 /** The Chinese script text is shown in (`original`: as Whisper wrote it); see script.ts. */
 export type Script = 'original' | 'zh-Hans' | 'zh-Hant-TW' | 'zh-Hant-HK';
 /** A word with its time (seconds from the start of the audio) and how sure the model was of it (0–1). */
@@ -57,6 +58,11 @@ export interface Transcript {
   sourceName: string;
   /** Names people gave the speakers, by id (`S1` → `Dr. Lee`); unnamed ones are "Speaker n". */
   speakers?: Record<string, string>;
+  /**
+   * The speaker search's own turns (seconds; speaker `n` is id `S{n+1}`), overlap and speech
+   * without words included: the RTTM export is these, the segments keep their per-word speakers.
+   */
+  speakerTurns?: SpeakerTurn[];
   /** The Chinese script the text was converted to for reading (absent or `original`: as the model wrote it). */
   script?: Script;
 }
