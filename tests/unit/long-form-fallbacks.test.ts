@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { have } from '../e2e/fixtures';
 import { readAudio, readReference } from '../../bench/audio';
 import { wer } from '../fixtures/wer';
 
@@ -21,14 +22,7 @@ const MODEL = resolve(ROOT, '../shared/models/whisper-tiny.en');
 /** faster-whisper on the same file: windows it decoded, decodes it retried, its WER. */
 const FASTER_WHISPER = { windows: 13, fallbacks: 0, wer: 0.0999 };
 
-const tools = ['espeak-ng', 'sox'].every((t) => {
-  try {
-    execFileSync('which', [t], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-});
+const tools = have('espeak-ng') && have('sox');
 const present = existsSync(join(MODEL, 'config.json')) && existsSync(resolve(ROOT, '../shared/audio'));
 if (!present) console.warn('long-form fallback test skipped: ../shared (whisper-tiny.en, audio) not found beside the repo');
 if (!tools) console.warn('long-form fallback test skipped: espeak-ng and sox are needed to build the file (.ci/run installs them)');

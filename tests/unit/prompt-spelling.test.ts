@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { have } from '../e2e/fixtures';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MODEL = resolve(ROOT, '../shared/models/whisper-tiny.en');
@@ -32,14 +33,7 @@ const CLIPS = [
   ["Qdrant", "The vectors are stored in Qdrant for fast search.", "The makers are stored in Q-brand for fast search.", "The meta are stored in Qdrant for fast search"],
 ] as const;
 
-const tools = ['espeak-ng', 'sox'].every((t) => {
-  try {
-    execFileSync('which', [t], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-});
+const tools = have('espeak-ng') && have('sox');
 const present = existsSync(join(MODEL, 'config.json'));
 if (!present) console.warn(`prompt spelling test skipped: ${MODEL} not found (../shared is beside the repo in CI)`);
 if (!tools) console.warn('prompt spelling test skipped: espeak-ng and sox are needed to make its clips (.ci/run installs them)');
