@@ -71,11 +71,10 @@ describe.skipIf(!present || !tools)('a prompt spells names as faster-whisper’s
   let withPrompt: string[];
   beforeAll(() => {
     const files = CLIPS.map(([, sentence], i) => clip(i, sentence));
-    without = transcribe(files, CLIPS.map(() => ''));
-    withPrompt = transcribe(
-      files,
-      CLIPS.map(([word]) => word),
-    );
+    // One process (one model load): every clip without a prompt, then every clip with its word.
+    const texts = transcribe([...files, ...files], [...CLIPS.map(() => ''), ...CLIPS.map(([word]) => word)]);
+    without = texts.slice(0, CLIPS.length);
+    withPrompt = texts.slice(CLIPS.length);
     CLIPS.forEach(([word, , fw, fwPrompted], i) => {
       console.log(`[prompt] ${word}: app "${without[i]}" → "${withPrompt[i]}" | faster-whisper "${fw}" → "${fwPrompted}"`);
     });
