@@ -23,6 +23,7 @@ import { readWav } from '../fixtures/wav';
 import { normalise, wer } from '../fixtures/wer';
 import { downloadBytes, openApp, pressRecord, recordLive, segments, transcribe, type LiveObservation, type SegmentOut } from './app';
 import { haveChromium, launch, watchConsole } from './browser';
+import { bestLag, envelope } from './envelope';
 import { MEMORIZED_MODEL, ROOT, SHARED, TINY_EN_MODEL, have, joinWithPauses, memorizedClips, speechClips, type Clip } from './fixtures';
 import { startServer, type TestServer } from './server';
 
@@ -36,39 +37,6 @@ const PAUSE_S = 1.5;
 function wavSeconds(path: string) {
   const w = readWav(path);
   return w.channels[0].length / w.sampleRate;
-}
-
-/** 20 ms RMS envelope, for comparing what was recorded with what was played. */
-function envelope(samples: Float32Array, rate: number): number[] {
-  const hop = Math.round(rate * 0.02);
-  const out: number[] = [];
-  for (let i = 0; i + hop <= samples.length; i += hop) {
-    let s = 0;
-    for (let j = i; j < i + hop; j++) s += samples[j] ** 2;
-    out.push(Math.sqrt(s / hop));
-  }
-  return out;
-}
-
-function correlation(a: number[], b: number[]): number {
-  const n = Math.min(a.length, b.length);
-  const mean = (x: number[]) => x.slice(0, n).reduce((s, v) => s + v, 0) / n;
-  const ma = mean(a);
-  const mb = mean(b);
-  let num = 0, da = 0, db = 0;
-  for (let i = 0; i < n; i++) {
-    num += (a[i] - ma) * (b[i] - mb);
-    da += (a[i] - ma) ** 2;
-    db += (b[i] - mb) ** 2;
-  }
-  return num / Math.sqrt(da * db);
-}
-
-/** Best correlation of the envelopes over small lags (the capture starts a few ms late). */
-function bestEnvelopeMatch(recorded: number[], source: number[]): number {
-  let best = -1;
-  for (let lag = 0; lag <= 25; lag++) best = Math.max(best, correlation(recorded.slice(lag), source), correlation(recorded, source.slice(lag)));
-  return best;
 }
 
 /** Stable text is never taken back: every stable text seen is a prefix of its utterance's final text. */
@@ -226,7 +194,7 @@ for (const run of RUNS) {
       expect(recSeconds).toBeGreaterThanOrEqual(length - 0.05);
       expect(recSeconds).toBeLessThan(length + 1.5);
       const source = readWav(micFile);
-      const match = bestEnvelopeMatch(envelope(rec.channels[0], 16_000), envelope(source.channels[0], source.sampleRate));
+      const match = bestLag(envelope(rec.channels[0], 16_000), envelope(source.channels[0], source.sampleRate), 25).correlation;
       expect(match, 'recorded loudness envelope follows the played file').toBeGreaterThan(0.9);
 
       // The file path on the same audio: the played file, and the recording sent back through it.
