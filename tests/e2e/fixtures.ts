@@ -124,14 +124,14 @@ export function speechClips(language: 'en' | 'zh'): Clip[] {
 }
 
 /**
- * A long recording as users bring them: the English clips three times over in different orders
- * (≈ 6.5 minutes), joined by pauses from half a second to six seconds. Returns the file and the
- * clips in the order they are heard.
+ * A long recording as users bring them: the English clips `rounds` times over (3: ≈ 6.5 minutes)
+ * in different orders, joined by pauses from half a second to six seconds. Returns the file and
+ * the clips in the order they are heard.
  */
-export function longEnglishRecording(): { file: string; clips: Clip[] } {
+export function longEnglishRecording(rounds = 3): { file: string; clips: Clip[] } {
   const base = speechClips('en');
-  const clips = [0, 3, 7].flatMap((shift) => base.map((_, i) => base[(i * 3 + shift) % base.length]));
-  const file = joinWithPauses('long-en.wav', clips.map((c) => c.file), [0.5, 1.2, 3, 0.8, 2, 1.6, 6]);
+  const clips = [0, 3, 7].slice(0, rounds).flatMap((shift) => base.map((_, i) => base[(i * 3 + shift) % base.length]));
+  const file = joinWithPauses(rounds === 3 ? 'long-en.wav' : `long-en-${rounds}.wav`, clips.map((c) => c.file), [0.5, 1.2, 3, 0.8, 2, 1.6, 6]);
   return { file, clips };
 }
 
