@@ -80,6 +80,13 @@ describe.skipIf(!present || !haveChromium())('speakers (whisper-tiny.en, WASM)',
     const seconds = (Date.now() - t0) / 1000;
     expect(server.requests).toContain('/models/diarization/campplus-zh-en.onnx');
     expect(await speakerIds()).toEqual(['S1', 'S2']);
+    // How sure the count is, said beside it; the range holds the count found.
+    const certainty = page.locator('[data-testid=speakers-certainty]');
+    const [min, max] = [Number(await certainty.getAttribute('data-min')), Number(await certainty.getAttribute('data-max'))];
+    console.log(`[speakers] count 2, ${min === max ? 'sure' : `${min}–${max}`}: “${await certainty.textContent()}”`);
+    expect(min).toBeLessThanOrEqual(2);
+    expect(max).toBeGreaterThanOrEqual(2);
+    expect(await certainty.textContent()).toMatch(min === max ? /count is clear/ : new RegExp(`${min} to ${max} people`));
     // Each word against the reference turns, under the best mapping of names.
     const found = await words();
     const truth = found.map((w) => speakerDuring(conversation.reference, w.start, w.end, 0.5));

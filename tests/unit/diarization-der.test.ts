@@ -71,5 +71,36 @@ describe.skipIf(!present)('speaker diarization error rate', () => {
     const [three, one] = rows('options');
     expect(three.speakers).toBe(3);
     expect(one.speakers).toBe(1);
+    // Exactly three: the user's number, no "how sure" to show; at most one: held to that.
+    expect(three.likely).toBeNull();
+    expect(one.likely).toEqual({ min: 1, max: 1 });
+  });
+
+  it('says how sure the automatic count is: sure means right, and a wrong count is mostly flagged unsure', () => {
+    const auto = report.rows.filter((r) => r.group !== 'options');
+    const range = (r: DerRow) => (r.likely!.min === r.likely!.max ? 'sure' : `${r.likely!.min}–${r.likely!.max}`);
+    console.log(auto.map((r) => `[der] count ${r.name.padEnd(20)} found ${r.speakers}, ${range(r)}; voices with ≥ 2 s in the reference ${r.referenceSpeakers2s} (heard ${r.heardSeconds.toFixed(1)} s, filled from Silero ${r.filledSeconds.toFixed(1)} s)`).join('\n'));
+    for (const r of auto) {
+      expect(r.likely, r.name).not.toBeNull();
+      expect(r.likely!.min, r.name).toBeLessThanOrEqual(r.speakers);
+      expect(r.likely!.max, r.name).toBeGreaterThanOrEqual(r.speakers);
+    }
+    // The synthetic conversations and the sample: the true count is always in the range, and the
+    // two-speaker clean and overlapped ones (voices far apart) are sure.
+    for (const r of [...rows('synthetic'), ...rows('sample')]) {
+      expect(r.likely!.min, r.name).toBeLessThanOrEqual(r.referenceSpeakers);
+      expect(r.likely!.max, r.name).toBeGreaterThanOrEqual(r.referenceSpeakers);
+    }
+    for (const name of ['two-clean', 'two-overlap']) expect(range(rows('synthetic').find((r) => r.name === name)!), name).toBe('sure');
+    // Where it says sure, the count is the number of voices with at least 2 s of speech (all but
+    // one AMI cut, where the second voice speaks only over the first); of the cuts whose count is
+    // wrong, most are flagged.
+    const sure = auto.filter((r) => r.likely!.min === r.likely!.max);
+    const sureWrong = sure.filter((r) => r.speakers !== r.referenceSpeakers2s);
+    const wrong = auto.filter((r) => r.speakers !== r.referenceSpeakers2s);
+    console.log(`[der] count: sure on ${sure.length} of ${auto.length} files, right on ${sure.length - sureWrong.length} of them; wrong on ${wrong.length}, flagged unsure on ${wrong.length - sureWrong.length}`);
+    expect(sure.length).toBeGreaterThanOrEqual(5);
+    expect(sureWrong.length).toBeLessThanOrEqual(1);
+    expect(wrong.length - sureWrong.length).toBeGreaterThanOrEqual(Math.ceil(wrong.length / 2));
   });
 });

@@ -217,7 +217,7 @@ export function createAsrService(): AsrApi {
           });
           return { ...result, cancelled: false, seconds: (performance.now() - t0) / 1000 };
         } catch (err) {
-          if (err instanceof DiarizationCancelled) return { turns: [], speakers: 0, cancelled: true, seconds: (performance.now() - t0) / 1000 };
+          if (err instanceof DiarizationCancelled) return { turns: [], speakers: 0, likely: null, cancelled: true, seconds: (performance.now() - t0) / 1000 };
           throw err;
         } finally {
           cancelled.delete(request.jobId);

@@ -27,7 +27,7 @@ export function cosine(a: Float32Array, b: Float32Array): number {
 }
 
 /** One merge of the dendrogram: clusters `a` and `b` (ids of their first members) at `distance`. */
-interface Merge {
+export interface Merge {
   a: number;
   b: number;
   distance: number;
@@ -118,10 +118,13 @@ export interface ClusterOptions {
 
 /** Cluster labels for the embeddings; the number of clusters follows the threshold, clamped to what the user set. */
 export function cluster(embeddings: readonly Float32Array[], options: ClusterOptions): number[] {
-  const n = embeddings.length;
+  return cut(embeddings.length, embeddings.length > 1 ? dendrogram(embeddings) : [], options);
+}
+
+/** `cluster`'s labels from a dendrogram of `n` items already built. */
+export function cut(n: number, merges: readonly Merge[], options: ClusterOptions): number[] {
   if (n === 0) return [];
   if (n === 1) return [0];
-  const merges = dendrogram(embeddings);
   let clusters = n - merges.filter((m) => m.distance <= options.threshold).length;
   const { exactly, min, max } = options.count ?? {};
   if (exactly) clusters = exactly;
@@ -131,6 +134,27 @@ export function cluster(embeddings: readonly Float32Array[], options: ClusterOpt
   }
   clusters = Math.max(1, Math.min(n, clusters));
   return labelsAfter(n, merges, n - clusters);
+}
+
+/**
+ * How many clusters weighing at least `minWeight` (their members' weights summed) the dendrogram
+ * of `weights.length` items has when cut at `threshold` — at least 1. Read at thresholds on
+ * either side of the one used, it says how firmly the data decide the automatic count.
+ */
+export function countAt(merges: readonly Merge[], weights: readonly number[], threshold: number, minWeight: number): number {
+  const parent = weights.map((_, i) => i);
+  const weight = [...weights];
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+  for (const m of merges) {
+    if (m.distance > threshold) continue;
+    const [ra, rb] = [find(m.a), find(m.b)];
+    if (ra === rb) continue;
+    parent[rb] = ra;
+    weight[ra] += weight[rb];
+  }
+  let count = 0;
+  for (let i = 0; i < parent.length; i++) if (find(i) === i && weight[i] >= minWeight) count++;
+  return Math.max(1, count);
 }
 
 /** Mean unit vector of each cluster (weighted), normalised. */

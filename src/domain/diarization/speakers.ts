@@ -5,10 +5,10 @@
  * talked over) are added from stretches far from every speaker found; then the stretches heard
  * at once in one window are matched jointly to different speakers, the rest each to its nearest.
  */
-import { assignWindow, centroids, cluster, cosine } from './clustering';
+import { assignWindow, centroids, cluster, cosine, countAt, cut, dendrogram } from './clustering';
 import { overlapGroups } from './segmentation';
 import type { Track } from './turns';
-import type { SpeakerCount } from './types';
+import type { LikelyCount, SpeakerCount } from './types';
 
 /** Tuned on the synthetic conversations and the pyannote sample (tests/unit/diarization-der.test.ts). */
 export const DEFAULT_THRESHOLD = 0.4;
@@ -22,6 +22,13 @@ const MAX_TRAINING = 2000;
 const MIN_OUTLIER_WINDOWS = 5;
 /** With an automatic count, a cluster with fewer clean embeddings than this joins its nearest neighbour. */
 const MIN_CLUSTER_EMBEDDINGS = 3;
+/**
+ * The automatic count is read again with the threshold this much lower and higher: where that
+ * changes it, the voices sit near the line between "one person" and "two", and the UI says the
+ * count is unsure. Calibrated on tests/unit/diarization-der.test.ts (the synthetic conversations
+ * and the sample come out sure and right; see docs/performance.md).
+ */
+export const COUNT_MARGIN = 0.05;
 
 /** One local speaker's stretch in one window, with its voice. */
 export interface LocalStretch {
@@ -39,9 +46,13 @@ function evenSample<T>(list: readonly T[], n: number): T[] {
   return list.length <= n ? [...list] : Array.from({ length: n }, (_, i) => list[Math.floor((i * list.length) / n)]);
 }
 
-/** Label every stretch's track with a file-wide speaker; returns how many speakers there are. */
-export function labelSpeakers(locals: readonly LocalStretch[], options: { threshold?: number; count?: SpeakerCount } = {}): number {
+/**
+ * Label every stretch's track with a file-wide speaker; returns how many speakers there are and,
+ * when the count was not fixed by the user, the range of counts the data allow (`likely`).
+ */
+export function labelSpeakers(locals: readonly LocalStretch[], options: { threshold?: number; count?: SpeakerCount; margin?: number } = {}): { speakers: number; likely: LikelyCount | null } {
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  const margin = options.margin ?? COUNT_MARGIN;
   const count = options.count;
   // Each distinct stretch once (windows that share an embedding would weigh it up to five times).
   const unique = [...new Map(locals.map((l) => [l.embedding, l])).values()];
@@ -50,17 +61,16 @@ export function labelSpeakers(locals: readonly LocalStretch[], options: { thresh
   // Clustering holds an n × n distance matrix: past 2 000 stretches (about an hour of talk) an
   // even sample of them forms the speakers, and every stretch is matched to those (as below).
   training = evenSample(training, MAX_TRAINING);
-  let labels = cluster(
-    training.map((l) => l.embedding),
-    { threshold, count },
-  );
+  const merges = training.length > 1 ? dendrogram(training.map((l) => l.embedding)) : [];
+  let labels = cut(training.length, merges, { threshold, count });
   let centres = centroids(training.map((l) => l.embedding), labels);
+  // Size = windows a cluster's stretches were heard in (a stretch shared by five windows counts five times).
+  const heard = new Map<Float32Array, number>();
+  for (const l of locals) heard.set(l.embedding, (heard.get(l.embedding) ?? 0) + 1);
+  let fromClusters = centres.length;
   if (!count?.exactly && !count?.min) {
     // Clusters of a handful of stretches are noise (a cough, a laugh, a mixed embedding), not a
     // speaker: they join the nearest real one.
-    // Size = windows the cluster's stretches were heard in (a stretch shared by five windows counts five times).
-    const heard = new Map<Float32Array, number>();
-    for (const l of locals) heard.set(l.embedding, (heard.get(l.embedding) ?? 0) + 1);
     const sizes = centres.map((_, c) => training.reduce((n, l, i) => n + (labels[i] === c ? heard.get(l.embedding)! : 0), 0));
     const big = sizes.map((s, c) => (s >= MIN_CLUSTER_EMBEDDINGS ? c : -1)).filter((c) => c >= 0);
     if (big.length > 0 && big.length < centres.length) {
@@ -69,6 +79,7 @@ export function labelSpeakers(locals: readonly LocalStretch[], options: { thresh
       labels = labels.map((l) => remap.get(l)!);
       centres = centroids(training.map((l) => l.embedding), labels);
     }
+    fromClusters = centres.length;
     // Voices that never speak a whole second alone (backchannels, someone always talked over)
     // are not in the training set: stretches far from every speaker found, heard in enough
     // windows between them, are a speaker too.
@@ -96,5 +107,23 @@ export function labelSpeakers(locals: readonly LocalStretch[], options: { thresh
       members.forEach((l, i) => (l.track.label = assigned[i]));
     }
   }
-  return centres.length;
+  return { speakers: centres.length, likely: count?.exactly ? null : likelyCount(centres.length, fromClusters, count ?? {}, () => {
+    const weights = training.map((l) => heard.get(l.embedding)!);
+    return [countAt(merges, weights, threshold + margin, MIN_CLUSTER_EMBEDDINGS), countAt(merges, weights, threshold - margin, MIN_CLUSTER_EMBEDDINGS)];
+  }) };
+}
+
+/**
+ * The counts the data allow: the clustering read at the threshold ± the margin (`around`: fewer,
+ * more), and voices added from far stretches (found - fromClusters) may each be one person or none;
+ * kept within the user's range and always holding the count given.
+ */
+function likelyCount(found: number, fromClusters: number, range: SpeakerCount, around: () => [number, number]): LikelyCount {
+  const [fewer, more] = around();
+  const added = found - fromClusters;
+  let min = Math.min(found, fewer, fromClusters);
+  let max = Math.max(found, more + added);
+  if (range.min) min = Math.max(min, range.min);
+  if (range.max) max = Math.min(max, range.max);
+  return { min: Math.min(min, found), max: Math.max(max, found) };
 }

@@ -14,7 +14,15 @@ export interface SpeakerCount {
   max?: number;
 }
 
+/** The speaker counts the data allow around the one found: equal when the count is clear. */
+export interface LikelyCount {
+  min: number;
+  max: number;
+}
+
 export interface DiarizationResult {
   turns: SpeakerTurn[];
   speakers: number;
+  /** With an automatic count or a range: how sure the count is. Null when the user gave the number. */
+  likely: LikelyCount | null;
 }

@@ -4,7 +4,7 @@
  * progress and the options; the speakers themselves live in the document. The Whisper model stays
  * loaded: diarization runs its own two small models.
  */
-import type { SpeakerCount } from '../../domain/diarization/types';
+import type { LikelyCount, SpeakerCount } from '../../domain/diarization/types';
 import type { TranscriptDocument } from '../document.svelte';
 import { uiErrorFor, type UiError } from '../errors';
 import type { ModelSession } from '../model.svelte';
@@ -17,6 +17,7 @@ export class SpeakerJob {
   #done = $state(0);
   #total = $state(0);
   #seconds = $state(0);
+  #likely = $state.raw<LikelyCount | null>(null);
   #jobId = 0;
   #error = $state.raw<UiError | null>(null);
   #model: ModelSession;
@@ -57,6 +58,11 @@ export class SpeakerJob {
   /** 0–1 over the audio's windows. */
   get progress() {
     return this.#total ? this.#done / this.#total : 0;
+  }
+
+  /** How sure the last run's count is (null: the user gave the number). */
+  get likely() {
+    return this.#likely;
   }
 
   /** Wall time of the last finished run. */
@@ -104,6 +110,7 @@ export class SpeakerJob {
       }
       this.#document.applySpeakers(result.turns);
       this.#seconds = result.seconds;
+      this.#likely = result.likely;
       this.#status = 'done';
     } catch (err) {
       if (jobId !== this.#jobId) return;

@@ -28,6 +28,8 @@ export interface DiarizeOptions {
   step?: number;
   /** Cosine distance between clusters above which they are different speakers. */
   threshold?: number;
+  /** How far either side of the threshold the count is read again to say how sure it is (speakers.ts). */
+  margin?: number;
   /** Called after each window's embeddings: windows done, windows in all. */
   onProgress?: (done: number, total: number) => void;
   isCancelled?: () => boolean;
@@ -42,6 +44,9 @@ export class DiarizationCancelled extends Error {
   override name = 'Cancelled';
 }
 
+/** Speech only Silero heard, this long and this share of what the segmentation heard, may be one more voice. */
+const UNHEARD_VOICE_SECONDS = 1;
+const UNHEARD_VOICE_SHARE = 0.2;
 /** A local speaker needs this much speech (feature frames, 10 ms) alone to train the clustering. */
 const CLEAN_FRAMES = 100;
 /** …and at least this much (alone or not) to get an embedding at all. */
@@ -67,6 +72,21 @@ export interface DiarizerStats {
   embeddingSeconds: number;
   featureSeconds: number;
   clusteringSeconds: number;
+  /** Seconds of speech with a turn: from the segmentation model, and added from Silero's speech. */
+  heardSeconds: number;
+  filledSeconds: number;
+}
+
+/** Seconds covered by at least one turn. */
+function coveredSeconds(turns: readonly { start: number; end: number }[]): number {
+  let total = 0;
+  let reach = -Infinity;
+  for (const t of [...turns].sort((a, b) => a.start - b.start)) {
+    if (t.end <= reach) continue;
+    total += t.end - Math.max(t.start, reach);
+    reach = t.end;
+  }
+  return total;
 }
 
 /** How much of frame range `b` lies inside `a` (1: `a` contains it). */
@@ -80,7 +100,7 @@ export class Diarizer {
   readonly #segmentation: InferenceSession;
   readonly #embedding: InferenceSession;
   readonly #fbank = new KaldiFbank();
-  stats: DiarizerStats = { windows: 0, embeddings: 0, segmentationSeconds: 0, embeddingSeconds: 0, featureSeconds: 0, clusteringSeconds: 0 };
+  stats: DiarizerStats = { windows: 0, embeddings: 0, segmentationSeconds: 0, embeddingSeconds: 0, featureSeconds: 0, clusteringSeconds: 0, heardSeconds: 0, filledSeconds: 0 };
 
   private constructor(ort: OrtRuntime, segmentation: InferenceSession, embedding: InferenceSession) {
     this.#ort = ort;
@@ -209,14 +229,24 @@ export class Diarizer {
     cancelled();
 
     const t0 = performance.now();
-    const speakers = labelSpeakers(locals, { threshold: options.threshold, count: options.count });
+    const { speakers, likely } = labelSpeakers(locals, { threshold: options.threshold, count: options.count, margin: options.margin });
     let result = renumber(reconstruct(windows, audio.length, speakers));
+    this.stats.heardSeconds = coveredSeconds(result.turns);
+    this.stats.filledSeconds = 0;
     if (options.speech) {
       const regions = speechRegions(options.speech, audio.length).map((r) => ({ start: r.start / SAMPLE_RATE, end: r.end / SAMPLE_RATE }));
       result = renumber(tidy(fillFromSpeech(result.turns, regions)));
+      this.stats.filledSeconds = Math.max(0, coveredSeconds(result.turns) - this.stats.heardSeconds);
     }
     this.stats.clusteringSeconds = (performance.now() - t0) / 1000;
-    return result;
+    // A speaker left with no turn is not counted; the range always holds the count shown. Much
+    // speech that only Silero heard (given to the nearest speaker) may be a voice the segmentation
+    // model never separated: one more person is possible (an AMI cut: 1.6 s filled beside 3.1 s heard,
+    // two people speaking, one found).
+    const n = result.speakers;
+    const { heardSeconds: heard, filledSeconds: filled } = this.stats;
+    const unheardVoice = filled >= UNHEARD_VOICE_SECONDS && filled >= UNHEARD_VOICE_SHARE * heard && !options.count?.exactly && !(options.count?.max && options.count.max <= n);
+    return { ...result, likely: likely && { min: Math.min(likely.min, n), max: Math.max(likely.max, n) + (unheardVoice ? 1 : 0) } };
   }
 
   async dispose() {
