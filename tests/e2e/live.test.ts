@@ -4,7 +4,8 @@
  *
  * - Recognition (real Whisper tiny.en on real English clips; on WebGPU — SwiftShader here, far too
  *   slow for a real model — the mechanics with earshot-test-memorized): the live transcript's WER
- *   is within 3 points of the file path's on the same audio (5 for the toy model); stable
+ *   is within 3 points of the file path's on the same audio (the toy model: ≤ 25 % against what
+ *   was said, see `maxWer`); stable
  *   text never changes afterwards; tentative text becomes stable; no word is doubled at an
  *   utterance boundary; the kept recording is a 16 kHz WAV of the session's length holding the
  *   played audio (its loudness envelope follows the source's), and "Transcribe the recording"
@@ -88,6 +89,12 @@ interface LiveRun {
   /** Live WER may exceed the file path's by this much. */
   tolerance: number;
   /**
+   * Instead of the file path on the same audio: live WER against what was said, at most this. The
+   * toy model on SwiftShader: it was trained on single clips, so the file path of the joined file
+   * derails (50 % WER, a vacuous bar) and costs ~200 s; the GPU file path is fidelity.test.ts's.
+   */
+  maxWer?: number;
+  /**
    * Utterances whose text settled before they ended, at least. Real clips of 5–8 s get two to four
    * passes on 2 cores (a tiny.en pass takes 1.4–2.1 s: bench/live-real.ts), and LocalAgreement
    * needs two that agree, so how many settle early depends on the machine's load: 1 to 6 of 9 were
@@ -116,7 +123,7 @@ const RUNS: LiveRun[] = [
   },
   // Software WebGPU (SwiftShader) is far slower than a GPU: the toy model, a short session of two
   // utterances (one boundary; each clip costs ~100 s there, live and file path together).
-  { model: MEMORIZED, dir: MEMORIZED_MODEL, present: memorizedPresent, device: 'webgpu', dtype: 'fp32', name: 'memorized-2', clips: () => memorizedClips().slice(0, 2), oneUtterancePerClip: true, context: false, tolerance: 0.05, settledAtLeast: 0 },
+  { model: MEMORIZED, dir: MEMORIZED_MODEL, present: memorizedPresent, device: 'webgpu', dtype: 'fp32', name: 'memorized-2', clips: () => memorizedClips().slice(0, 2), oneUtterancePerClip: true, context: false, tolerance: 0, maxWer: 0.25, settledAtLeast: 0 },
 ];
 
 for (const run of RUNS) {
@@ -150,7 +157,7 @@ for (const run of RUNS) {
       await server?.close();
     });
 
-    it('transcribes while the person speaks, as well as the file path, and keeps the recording', async (ctx) => {
+    it(`transcribes while the person speaks, ${run.maxWer === undefined ? 'as well as the file path' : 'close to what was said'}, and keeps the recording`, async (ctx) => {
       if (webgpuMissing) ctx.skip();
       const reference = clips.map((c) => c.reference).join(' ');
       // Stop inside the last pause, before the fake microphone loops back to the first clip.
@@ -198,19 +205,19 @@ for (const run of RUNS) {
       expect(match, 'recorded loudness envelope follows the played file').toBeGreaterThan(0.9);
 
       // The recording sent back through the file path ("Transcribe the recording": it becomes the
-      // file to transcribe), on WASM (the file path on the GPU is fidelity.test.ts's); then the
-      // played file itself.
+      // file to transcribe), then the played file itself; not for the toy model on the GPU (`maxWer`).
       let recordingWer = NaN;
-      if (device === 'wasm') {
+      let fileWer = NaN;
+      if (run.maxWer === undefined) {
         await page.click('[data-testid=retranscribe-recording]');
         await page.click('[data-testid=transcribe]');
         await page.waitForSelector('[data-testid=status][data-state=done], [data-testid=status][data-state=error]', { timeout: 480_000 });
         expect(await page.getAttribute('[data-testid=status]', 'data-state'), logs.join('\n')).toBe('done');
         recordingWer = wer([{ reference, hypothesis: (await segments(page)).map((s) => s.text).join(' ') }]);
+        const fileRun = await transcribe(page, micFile, 480_000);
+        expect(fileRun.state).toBe('done');
+        fileWer = wer([{ reference, hypothesis: fileRun.segments.map((s) => s.text).join(' ') }]);
       }
-      const fileRun = await transcribe(page, micFile, 480_000);
-      expect(fileRun.state).toBe('done');
-      const fileWer = wer([{ reference, hypothesis: fileRun.segments.map((s) => s.text).join(' ') }]);
       console.log(
         `[live] ${run.name} ${device}/${dtype} ${clips.length} clips, ${utterancesWithStableText} with settled text before their end, tentative seen: ${tentativeSeen}`,
       );
@@ -223,8 +230,12 @@ for (const run of RUNS) {
         const misses = clips.map((c, i) => ({ reference: c.reference, live: live.segments[i].text.trim() })).filter((p) => wer([{ reference: p.reference, hypothesis: p.live }]) > 0);
         console.log(`[live] ${run.name} ${device}: utterances with errors: ${JSON.stringify(misses)}`);
       }
-      expect(liveWer, diag).toBeLessThanOrEqual(fileWer + run.tolerance);
-      if (device === 'wasm') expect(Math.abs(recordingWer - fileWer), 'the kept recording transcribes as the played file does').toBeLessThanOrEqual(run.tolerance);
+      if (run.maxWer !== undefined) {
+        expect(liveWer, diag).toBeLessThanOrEqual(run.maxWer);
+      } else {
+        expect(liveWer, diag).toBeLessThanOrEqual(fileWer + run.tolerance);
+        expect(Math.abs(recordingWer - fileWer), 'the kept recording transcribes as the played file does').toBeLessThanOrEqual(run.tolerance);
+      }
     });
   });
 }
