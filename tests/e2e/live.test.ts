@@ -4,7 +4,7 @@
  *
  * - Recognition (real Whisper tiny.en on real English clips; on WebGPU — SwiftShader here, far too
  *   slow for a real model — the mechanics with earshot-test-memorized): the live transcript's WER
- *   is within 3 points of the file path's on the same audio (the toy model: ≤ 25 % against what
+ *   is within 3 points of the file path's on the same audio (the toy model: ≤ 30 % against what
  *   was said, see `maxWer`); stable
  *   text never changes afterwards; tentative text becomes stable; no word is doubled at an
  *   utterance boundary; the kept recording is a 16 kHz WAV of the session's length holding the
@@ -123,7 +123,7 @@ const RUNS: LiveRun[] = [
   },
   // Software WebGPU (SwiftShader) is far slower than a GPU: the toy model, a short session of two
   // utterances (one boundary; each clip costs ~100 s there, live and file path together).
-  { model: MEMORIZED, dir: MEMORIZED_MODEL, present: memorizedPresent, device: 'webgpu', dtype: 'fp32', name: 'memorized-2', clips: () => memorizedClips().slice(0, 2), oneUtterancePerClip: true, context: false, tolerance: 0, maxWer: 0.25, settledAtLeast: 0 },
+  { model: MEMORIZED, dir: MEMORIZED_MODEL, present: memorizedPresent, device: 'webgpu', dtype: 'fp32', name: 'memorized-2', clips: () => memorizedClips().slice(0, 2), oneUtterancePerClip: true, context: false, tolerance: 0, maxWer: 0.3, settledAtLeast: 0 },
 ];
 
 for (const run of RUNS) {
