@@ -26,7 +26,7 @@ const MIN_CLUSTER_EMBEDDINGS = 3;
  * The automatic count is read again with the threshold this much lower and higher: where that
  * changes it, the voices sit near the line between "one person" and "two", and the UI says the
  * count is unsure. Calibrated on tests/unit/diarization-der.test.ts (the synthetic conversations
- * and the sample come out sure and right; see docs/performance.md).
+ * and the sample come out sure and right; see docs/architecture.md).
  */
 export const COUNT_MARGIN = 0.05;
 
@@ -107,19 +107,19 @@ export function labelSpeakers(locals: readonly LocalStretch[], options: { thresh
       members.forEach((l, i) => (l.track.label = assigned[i]));
     }
   }
-  return { speakers: centres.length, likely: count?.exactly ? null : likelyCount(centres.length, fromClusters, count ?? {}, () => {
-    const weights = training.map((l) => heard.get(l.embedding)!);
-    return [countAt(merges, weights, threshold + margin, MIN_CLUSTER_EMBEDDINGS), countAt(merges, weights, threshold - margin, MIN_CLUSTER_EMBEDDINGS)];
-  }) };
+  if (count?.exactly) return { speakers: centres.length, likely: null };
+  const weights = training.map((l) => heard.get(l.embedding)!);
+  const fewer = countAt(merges, weights, threshold + margin, MIN_CLUSTER_EMBEDDINGS);
+  const more = countAt(merges, weights, threshold - margin, MIN_CLUSTER_EMBEDDINGS);
+  return { speakers: centres.length, likely: likelyCount(centres.length, fromClusters, count ?? {}, fewer, more) };
 }
 
 /**
- * The counts the data allow: the clustering read at the threshold ± the margin (`around`: fewer,
- * more), and voices added from far stretches (found - fromClusters) may each be one person or none;
+ * The counts the data allow: the clustering read at the threshold ± the margin (`fewer`, `more`),
+ * and voices added from far stretches (found - fromClusters) may each be one person or none;
  * kept within the user's range and always holding the count given.
  */
-function likelyCount(found: number, fromClusters: number, range: SpeakerCount, around: () => [number, number]): LikelyCount {
-  const [fewer, more] = around();
+function likelyCount(found: number, fromClusters: number, range: SpeakerCount, fewer: number, more: number): LikelyCount {
   const added = found - fromClusters;
   let min = Math.min(found, fewer, fromClusters);
   let max = Math.max(found, more + added);

@@ -231,22 +231,23 @@ export class Diarizer {
     const t0 = performance.now();
     const { speakers, likely } = labelSpeakers(locals, { threshold: options.threshold, count: options.count, margin: options.margin });
     let result = renumber(reconstruct(windows, audio.length, speakers));
-    this.stats.heardSeconds = coveredSeconds(result.turns);
-    this.stats.filledSeconds = 0;
+    const heard = coveredSeconds(result.turns);
+    let filled = 0;
     if (options.speech) {
       const regions = speechRegions(options.speech, audio.length).map((r) => ({ start: r.start / SAMPLE_RATE, end: r.end / SAMPLE_RATE }));
       result = renumber(tidy(fillFromSpeech(result.turns, regions)));
-      this.stats.filledSeconds = Math.max(0, coveredSeconds(result.turns) - this.stats.heardSeconds);
+      filled = Math.max(0, coveredSeconds(result.turns) - heard);
     }
-    this.stats.clusteringSeconds = (performance.now() - t0) / 1000;
+    Object.assign(this.stats, { heardSeconds: heard, filledSeconds: filled, clusteringSeconds: (performance.now() - t0) / 1000 });
+    if (!likely) return { ...result, likely };
     // A speaker left with no turn is not counted; the range always holds the count shown. Much
     // speech that only Silero heard (given to the nearest speaker) may be a voice the segmentation
     // model never separated: one more person is possible (an AMI cut: 1.6 s filled beside 3.1 s heard,
-    // two people speaking, one found).
+    // two people speaking, one found), within the user's "at most".
     const n = result.speakers;
-    const { heardSeconds: heard, filledSeconds: filled } = this.stats;
-    const unheardVoice = filled >= UNHEARD_VOICE_SECONDS && filled >= UNHEARD_VOICE_SHARE * heard && !options.count?.exactly && !(options.count?.max && options.count.max <= n);
-    return { ...result, likely: likely && { min: Math.min(likely.min, n), max: Math.max(likely.max, n) + (unheardVoice ? 1 : 0) } };
+    const unheardVoice = filled >= UNHEARD_VOICE_SECONDS && filled >= UNHEARD_VOICE_SHARE * heard ? 1 : 0;
+    const max = Math.max(n, Math.min(options.count?.max ?? Infinity, Math.max(likely.max, n) + unheardVoice));
+    return { ...result, likely: { min: Math.min(likely.min, n), max } };
   }
 
   async dispose() {
