@@ -22,6 +22,8 @@ interface Report {
   decoderInputs: number[][];
   filePathInputs: number[][];
   filePathText: string;
+  cancelled: { cancelled: boolean; ids: number[]; forwards: number };
+  afterCancel: { ids: number[] };
 }
 
 describe.skipIf(!present)('prompts (<|startofprev|>) and settled prefixes in the engine', () => {
@@ -48,5 +50,15 @@ describe.skipIf(!present)('prompts (<|startofprev|>) and settled prefixes in the
     expect(r.continued.ids.slice(0, r.continued.forced.length)).toEqual(r.continued.forced);
     expect(r.continued.ids).toEqual(r.plain.ids);
     expect(r.whole.ids).toEqual(r.plain.ids);
+  });
+
+  // transformers.js's Whisper generate() drops stopping criteria: a live pass on it (WebGPU, and
+  // passes on WASM) must still stop when the person stops speaking, or the final waits behind it.
+  it('stops a generate() decode between steps when it is cancelled, and decodes normally after', () => {
+    expect(r.plain.ids.length).toBeGreaterThan(4);
+    expect(r.cancelled.cancelled).toBe(true);
+    expect(r.cancelled.forwards).toBe(3);
+    expect(r.cancelled.ids).toEqual(r.plain.ids.slice(0, 3));
+    expect(r.afterCancel.ids).toEqual(r.plain.ids);
   });
 });

@@ -49,12 +49,18 @@ export function acceptEncoderOutputs(model: Model) {
   if (!m.forward_params.includes('encoder_outputs')) m.forward_params = [...m.forward_params, 'encoder_outputs'];
 }
 
-/** Run `fn` with `before` awaited ahead of every call of the model's `forward` (restored after). */
-export async function withForwardHook<T>(model: Model, before: () => Promise<void>, fn: () => Promise<T>): Promise<T> {
+/**
+ * Run `fn` with `before` awaited ahead of every call of the model's `forward` (restored after).
+ * `before` gets the call's inputs and may throw to end a generate() early: transformers.js 3.8's
+ * `WhisperForConditionalGeneration.generate()` drops `stopping_criteria` (it never passes them on
+ * to `super.generate()`), so throwing from here is the only way to stop one between steps. See
+ * `releasePastKeyValues` for what such a throw must free.
+ */
+export async function withForwardHook<T>(model: Model, before: (inputs: unknown) => Promise<void>, fn: () => Promise<T>): Promise<T> {
   const m = model as unknown as { forward: (inputs: unknown) => Promise<unknown> };
   const forward = m.forward;
   m.forward = async (inputs: unknown) => {
-    await before();
+    await before(inputs);
     return forward.call(model, inputs);
   };
   try {
@@ -62,6 +68,17 @@ export async function withForwardHook<T>(model: Model, before: () => Promise<voi
   } finally {
     m.forward = forward;
   }
+}
+
+/**
+ * A generate() ended by a throw from the forward hook skips its own clean-up: the KV cache it was
+ * about to pass in stays allocated. On the GPU that is device memory no garbage collector frees
+ * (generate() disposes exactly these, `gpu-buffer` ones, when it ends normally); on the CPU it is
+ * plain JavaScript memory.
+ */
+export function releasePastKeyValues(inputs: unknown) {
+  const past = (inputs as { past_key_values?: Record<string, { location?: string; dispose(): void }> | null }).past_key_values;
+  for (const t of Object.values(past ?? {})) if (t.location === 'gpu-buffer') t.dispose();
 }
 
 /** Wrap each session's `run` (for the lifetime of the sessions). */

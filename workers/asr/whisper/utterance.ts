@@ -4,7 +4,7 @@
  * last pass's tentative text checked as a draft on the step model, padding mostly left out of the
  * encoder's input, a phrase said twice cut (a pass) or decoded again on the whole window (a final).
  */
-import { StoppingCriteria, StoppingCriteriaList, BaseStreamer, Tensor } from '@huggingface/transformers';
+import { BaseStreamer, Tensor } from '@huggingface/transformers';
 import { WHISPER_SAMPLE_RATE_HZ, WINDOW_SAMPLES } from '../../../src/domain/audio/constants';
 import { findRepetitionLoop, secondCopyAt } from '../../../src/domain/transcript/repetition';
 import type { LanguageGuess } from '../../../src/domain/transcript/types';
@@ -12,7 +12,7 @@ import { yieldToEventLoop } from '../runtime/yield';
 import { decodeWithDraft } from './draft';
 import { DECODER_CONTEXT, MAX_NEW_TOKENS } from './limits';
 import type { UtteranceDecode, UtteranceOptions, UtteranceSteps } from './steps';
-import { withForwardHook } from './transformers-adapter';
+import { releasePastKeyValues, withForwardHook } from './transformers-adapter';
 
 /**
  * Text tokens per second of audio a live decode may produce, plus a few: fast English is about 4,
@@ -33,15 +33,8 @@ const HOP_SAMPLES = 160;
  */
 const LIVE_PADDING_FRAMES = 1000;
 
-class FlagCriteria extends StoppingCriteria {
-  constructor(private readonly shouldStop: () => boolean) {
-    super();
-  }
-  // The ids are bigint at run time (typed number[][] upstream); only the row count is used.
-  override _call(inputIds: number[][]): boolean[] {
-    return inputIds.map(() => this.shouldStop());
-  }
-}
+/** Thrown from the forward hook to end a generate() between steps (cancelled, or looping). */
+class StopDecoding extends Error {}
 
 class CallbackStreamer extends BaseStreamer {
   #first = true;
@@ -126,29 +119,34 @@ async function decodeEncoded(steps: UtteranceSteps, features: Tensor, encoderInp
   const ids = [...options.forcedIds];
   let cancelled = false;
   let loopAt = -1;
-  const stopping = new StoppingCriteriaList();
-  stopping.push(
-    new FlagCriteria(() => {
-      if (options.isCancelled()) return (cancelled = true);
-      loopAt = findRepetitionLoop(ids);
-      return loopAt >= 0;
-    }),
-  );
-  // Queued messages (a cancel, the microphone frames, the VAD) run between decoder steps.
-  await withForwardHook(model, yieldToEventLoop, () =>
-    model.generate({
-      inputs: features,
-      encoder_outputs: encoderOutputs,
-      decoder_input_ids: prefix,
-      return_timestamps: false,
-      max_new_tokens: maxNewTokens,
-      // After forced text the model may end at once; "no end at the first step" is for empty starts.
-      ...(options.forcedIds.length ? { begin_suppress_tokens: null } : {}),
-      stopping_criteria: stopping,
-      streamer: new CallbackStreamer((id) => {
-        if (id !== eot && id < timestampBegin) ids.push(id);
-      }),
-    } as never),
-  );
+  // Queued messages (a cancel, the microphone frames, the VAD) run between decoder steps; a
+  // cancel or a repetition loop then ends the decode before the next step.
+  const beforeStep = async (inputs: unknown) => {
+    await yieldToEventLoop();
+    cancelled = options.isCancelled();
+    loopAt = findRepetitionLoop(ids);
+    if (cancelled || loopAt >= 0) {
+      releasePastKeyValues(inputs);
+      throw new StopDecoding();
+    }
+  };
+  try {
+    await withForwardHook(model, beforeStep, () =>
+      model.generate({
+        inputs: features,
+        encoder_outputs: encoderOutputs,
+        decoder_input_ids: prefix,
+        return_timestamps: false,
+        max_new_tokens: maxNewTokens,
+        // After forced text the model may end at once; "no end at the first step" is for empty starts.
+        ...(options.forcedIds.length ? { begin_suppress_tokens: null } : {}),
+        streamer: new CallbackStreamer((id) => {
+          if (id !== eot && id < timestampBegin) ids.push(id);
+        }),
+      } as never),
+    );
+  } catch (err) {
+    if (!(err instanceof StopDecoding)) throw err;
+  }
   return { ids: loopAt >= 0 ? ids.slice(0, loopAt) : ids, language, guesses, cancelled, encoderOutputs, draftAccepted: 0, steps: ids.length - options.forcedIds.length + 1 };
 }
