@@ -107,6 +107,8 @@ export async function liveBenchmark(server: TestServer, file: string, modelId: s
     await page.waitForSelector('[data-testid=recording-kept]', { timeout: 120_000 });
     const stats = JSON.parse((await page.getAttribute('[data-testid=status]', 'data-live-stats')) ?? 'null') as LiveStats | null;
     if (!stats) throw new Error('live session gave no figures');
+    // LIVE_PARTS=1: each final's latency and its parts, in the order finished (to see which kind of final is slow).
+    if (process.env.LIVE_PARTS) for (const [i, p] of stats.finalParts.entries()) console.log(`final ${i + 1}: ${stats.latencies[i].toFixed(3)} s`, JSON.stringify(p));
     const session = Number(await page.getAttribute('[data-testid=recording-kept]', 'data-seconds'));
     const resampler = resamplerShare();
     const vad = stats.vadSeconds / session;

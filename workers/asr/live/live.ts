@@ -181,7 +181,7 @@ export class LiveSession {
         frames.forEach((frame, i) => {
           this.#frames.push(frame);
           this.#handle(this.#segmenter.push(probabilities[i]));
-          this.#onSilenceStart();
+          this.#onTrailingSilence();
         });
       }
     } catch (err) {
@@ -214,13 +214,15 @@ export class LiveSession {
   }
 
   /**
-   * Silence just began: a pass in flight on audio that ends before the speech did would only
-   * delay the pass that hears it all (and is likely to be the final), so it is cancelled.
+   * The silence after speech has lasted the post-roll: the pass that may become the final is due
+   * (see #schedule), and a pass in flight on audio that ends before the speech did would only
+   * delay it, so it is cancelled. Not at the first quiet frame: every pause between words is one,
+   * and passes cancelled there seldom leave two finished ones in a row for LocalAgreement.
    */
-  #onSilenceStart() {
+  #onTrailingSilence() {
     const u = this.#current;
     const f = this.#inFlight;
-    if (u && f && f.utterance === u && this.#segmenter.silenceRun === 1 && f.upTo < this.#segmenter.speechEnd) this.#cancelPass = f.pass;
+    if (u && f && f.utterance === u && this.#segmenter.silenceRun === this.#segmenter.options.postRollFrames && f.upTo < this.#segmenter.speechEnd) this.#cancelPass = f.pass;
   }
 
   /**
@@ -276,7 +278,7 @@ export class LiveSession {
       const tail = this.#segmenter.options.postRollFrames;
       const unheardSpeech = this.#segmenter.silenceRun >= tail && (u.covered?.upTo ?? -1) < this.#segmenter.speechEnd + tail;
       if (due || unheardSpeech) {
-        void this.#run(() => this.#pass(u));
+        void this.#run(() => this.#pass(u, unheardSpeech));
         return;
       }
     }
@@ -297,7 +299,12 @@ export class LiveSession {
     this.#schedule();
   }
 
-  async #pass(u: Utterance) {
+  /**
+   * A pass over the utterance so far. `likelyFinal`: begun in the silence after speech, it hears
+   * what a final would and usually becomes it, so it is decoded as one (step model, the last pass's
+   * words as a draft): a final's wait is this pass, not a slower generate() over the same audio.
+   */
+  async #pass(u: Utterance, likelyFinal: boolean) {
     const upTo = this.#segmenter.frame;
     const pass = ++this.#passes;
     u.passedAt = upTo;
@@ -305,7 +312,7 @@ export class LiveSession {
     const t0 = performance.now();
     let r: Awaited<ReturnType<WhisperEngine['decodeUtterance']>>;
     try {
-      r = await this.#decode(u, this.#audio(u.start, upTo), () => this.#cancelPass === pass, false);
+      r = await this.#decode(u, this.#audio(u.start, upTo), () => this.#cancelPass === pass, likelyFinal);
     } finally {
       this.#inFlight = null;
     }
