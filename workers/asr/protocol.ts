@@ -222,9 +222,11 @@ export interface LiveStats {
    * Where each final's latency went, in seconds: `vad` from the capture of its last speech frame
    * to the VAD ending the utterance (the silence it waits for, and frames queued behind a decode); `wait` from then to its decode starting (a pass in
    * flight, an earlier final); `decode` to its text (for a final taken from a pass: from the end to
-   * that pass's text); `score` to the text on screen (word timings, speaker).
+   * that pass's text); `score` to the text on screen (word timings, speaker). `began`: from the
+   * capture of the last speech frame to the start of the decode that gave the text (a pass begun
+   * in the trailing silence starts before the VAD ends the utterance).
    */
-  finalParts: { vad: number; wait: number; decode: number; score: number; fromPass: boolean }[];
+  finalParts: { vad: number; wait: number; decode: number; score: number; fromPass: boolean; began: number }[];
 }
 
 export interface LiveResult {

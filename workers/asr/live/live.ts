@@ -54,6 +54,8 @@ interface Utterance {
 /** A decode of the utterance's audio from its start to frame `upTo` (its encoder output kept for scoring). */
 interface Decoded {
   upTo: number;
+  /** When its decode began (performance.now()). */
+  began: number;
   ids: number[];
   language: string;
   encoderOutputs: Tensor;
@@ -324,7 +326,7 @@ export class LiveSession {
     this.#passFrames = seconds / FRAME_S;
     this.#stats.passSeconds.push(seconds);
     this.#stats.passes++;
-    u.covered = { upTo, ids: r.ids, language: r.language, encoderOutputs: r.encoderOutputs };
+    u.covered = { upTo, began: t0, ids: r.ids, language: r.language, encoderOutputs: r.encoderOutputs };
     if (u.ended) {
       if (u.ended.finalFromPass) {
         this.#stats.finalsFromPasses++;
@@ -376,7 +378,7 @@ export class LiveSession {
     u.ended!.decodeAt = performance.now();
     const r = await this.#decode(u, f.audio, () => false, true);
     this.#stats.finalPasses++;
-    await this.#finish(u, { upTo: u.start + f.audio.length / VAD_FRAME_SAMPLES, ids: r.ids, language: r.language, encoderOutputs: r.encoderOutputs });
+    await this.#finish(u, { upTo: u.start + f.audio.length / VAD_FRAME_SAMPLES, began: u.ended!.decodeAt!, ids: r.ids, language: r.language, encoderOutputs: r.encoderOutputs });
   }
 
   /**
@@ -394,7 +396,7 @@ export class LiveSession {
     const now = performance.now();
     this.#stats.latencies.push((now - e.speechArrivedAt) / 1000);
     const decodeAt = e.decodeAt ?? e.at;
-    this.#stats.finalParts.push({ vad: (e.at - e.speechArrivedAt) / 1000, wait: (decodeAt - e.at) / 1000, decode: (decoded - decodeAt) / 1000, score: (now - decoded) / 1000, fromPass: e.decodeAt === undefined });
+    this.#stats.finalParts.push({ vad: (e.at - e.speechArrivedAt) / 1000, wait: (decodeAt - e.at) / 1000, decode: (decoded - decodeAt) / 1000, score: (now - decoded) / 1000, fromPass: e.decodeAt === undefined, began: (d.began - e.speechArrivedAt) / 1000 });
     this.#show(u.id, final);
   }
 
