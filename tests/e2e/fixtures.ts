@@ -92,7 +92,11 @@ export function badFiles(): { corrupt: string; empty: string; cut: string } {
   return { corrupt, empty, cut };
 }
 
-/** Join clips with pauses into one file (sox), e.g. for long-form and cancel tests. */
+/**
+ * Join clips with pauses into one file (sox), e.g. for long-form and cancel tests. `-R`: sox
+ * dithers when it resamples (the 8 kHz clip) with a random seed unless told to repeat, so without
+ * it every clean checkout built a slightly different file and long-form results moved run to run.
+ */
 export function joinWithPauses(name: string, inputs: string[], pauseSeconds: number[]): string {
   mkdirSync(FIXTURES, { recursive: true });
   const out = join(FIXTURES, name);
@@ -100,7 +104,7 @@ export function joinWithPauses(name: string, inputs: string[], pauseSeconds: num
   const parts: string[] = [];
   inputs.forEach((file, i) => {
     const norm = join(FIXTURES, `part-${name}-${i}.wav`);
-    execFileSync('sox', [file, '-r', '16000', '-c', '1', '-b', '16', norm]);
+    execFileSync('sox', ['-R', file, '-r', '16000', '-c', '1', '-b', '16', norm]);
     parts.push(norm);
     const gap = join(FIXTURES, `gap-${pauseSeconds[i % pauseSeconds.length]}.wav`);
     if (!existsSync(gap)) execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', gap, 'trim', '0', String(pauseSeconds[i % pauseSeconds.length])]);
@@ -145,7 +149,7 @@ export const DEGRADED: Record<string, { ext: string; make: (input: string, out: 
     make: (input, out) =>
       execFileSync('ffmpeg', ['-y', '-loglevel', 'error', '-i', input, '-f', 'lavfi', '-i', 'anoisesrc=color=pink:amplitude=0.015:seed=7', '-filter_complex', '[0:a][1:a]amix=inputs=2:duration=first:normalize=0', '-ar', '16000', '-ac', '1', out]),
   },
-  reverb: { ext: 'wav', make: (input, out) => execFileSync('sox', [input, '-r', '16000', '-c', '1', '-b', '16', out, 'reverb', '40', '50', '60', 'gain', '-n', '-3']) },
+  reverb: { ext: 'wav', make: (input, out) => execFileSync('sox', ['-R', input, '-r', '16000', '-c', '1', '-b', '16', out, 'reverb', '40', '50', '60', 'gain', '-n', '-3']) },
   phone: {
     ext: 'wav',
     make: (input, out) => {
@@ -208,7 +212,7 @@ export function wordTimingFile(name = 'word-timing.wav', words = TIMING_WORDS): 
     if (!existsSync(clip)) {
       execFileSync('espeak-ng', ['-v', 'en-us', '-s', '165', '-w', raw, word]);
       // Trim silence at both ends (reverse, trim, reverse): the clip starts and ends on the word.
-      execFileSync('sox', [raw, '-r', '16000', '-c', '1', '-b', '16', clip, 'silence', '1', '0.005', '0.3%', 'reverse', 'silence', '1', '0.005', '0.3%', 'reverse']);
+      execFileSync('sox', ['-R', raw, '-r', '16000', '-c', '1', '-b', '16', clip, 'silence', '1', '0.005', '0.3%', 'reverse', 'silence', '1', '0.005', '0.3%', 'reverse']);
     }
     const seconds = Number(execFileSync('soxi', ['-D', clip], { encoding: 'utf8' }));
     timed.push({ word, start: t, end: t + seconds });
