@@ -375,10 +375,11 @@ export class LiveSession {
 
   async #final(f: PendingFinal) {
     const u = f.utterance;
-    u.ended!.decodeAt = performance.now();
+    const began = performance.now();
+    u.ended!.decodeAt = began;
     const r = await this.#decode(u, f.audio, () => false, true);
     this.#stats.finalPasses++;
-    await this.#finish(u, { upTo: u.start + f.audio.length / VAD_FRAME_SAMPLES, began: u.ended!.decodeAt!, ids: r.ids, language: r.language, encoderOutputs: r.encoderOutputs });
+    await this.#finish(u, { upTo: u.start + f.audio.length / VAD_FRAME_SAMPLES, began, ids: r.ids, language: r.language, encoderOutputs: r.encoderOutputs });
   }
 
   /**
