@@ -26,7 +26,7 @@ async function violations(page: Page): Promise<string[]> {
   });
 }
 
-const server = await startServer(join(ROOT, 'dist'), { 'whisper-tiny.en': TINY_EN_MODEL, diarization: join(SHARED, 'diarization') });
+const server = await startServer(join(ROOT, 'dist'), { 'whisper-tiny.en': TINY_EN_MODEL });
 const browser = await launch();
 // A two-speaker conversation (two readers taking turns), so the speakers state has something to show.
 const file = join(CACHE, 'screens-two-speakers.wav');

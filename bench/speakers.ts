@@ -61,7 +61,7 @@ const nodeResult = await node.run(audio);
 const nodeSeconds = (performance.now() - n0) / 1000;
 process.stderr.write(`  node: ${nodeSeconds.toFixed(1)} s, ${nodeResult.speakers} speakers\n`);
 
-const server = await startServer(join(ROOT, 'dist'), { 'whisper-tiny.en': join(SHARED, 'models/whisper-tiny.en'), diarization: join(SHARED, 'diarization') });
+const server = await startServer(join(ROOT, 'dist'), { 'whisper-tiny.en': join(SHARED, 'models/whisper-tiny.en') });
 const browser = await launch();
 const page = await browser.newPage();
 await openApp(page, server, 'whisper-tiny.en', 'wasm', 'q8', 'threads=2');
