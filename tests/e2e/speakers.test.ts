@@ -70,7 +70,7 @@ describe.skipIf(!present || !haveChromium())('speakers (whisper-tiny.en, WASM)',
 
   it('finds the two speakers, with a progress bar, and puts the words on the right one', async () => {
     // The build ships the speaker models; the model source (only Whisper folders) has none.
-    expect(existsSync(join(SHIPPED, 'campplus-zh-en.onnx')) && existsSync(join(SHIPPED, 'pyannote-segmentation-3.0.int8.onnx'))).toBe(true);
+    expect(existsSync(join(SHIPPED, 'campplus-zh-en.onnx')) && existsSync(join(SHIPPED, 'pyannote-segmentation-3.0.onnx'))).toBe(true);
     expect(await page.$$eval('[data-testid=segment][data-speaker]', (els) => els.length)).toBe(0);
     const t0 = Date.now();
     await page.click('[data-testid=diarize]');

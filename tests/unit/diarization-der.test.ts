@@ -1,7 +1,8 @@
 /**
  * Who spoke when, scored as the field scores it: diarization error rate (missed + false alarm +
  * confusion over reference speech, ±0.25 s collar, overlap scored, best speaker mapping) of the
- * app's own Diarizer (workers/asr/diarization/diarize.ts on onnxruntime-node, the models in ../shared).
+ * app's own Diarizer (workers/asr/diarization/diarize.ts on onnxruntime-node, the models it ships),
+ * on the test audio and references in ../shared/diarization.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { DerRow } from '../fixtures/diarization-der';
 
 const DIR = '../shared/diarization';
-const present = existsSync(`${DIR}/pyannote-segmentation-3.0.int8.onnx`) && existsSync(`${DIR}/campplus-zh-en.onnx`) && existsSync(`${DIR}/ami-snippets/ami-snippets.rttm`);
+const present = existsSync(`${DIR}/campplus-reference.json`) && existsSync(`${DIR}/ami-snippets/ami-snippets.rttm`);
 if (!present) console.warn(`diarization DER tests skipped: ${DIR} not found (../shared is beside the repo in CI)`);
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
@@ -54,7 +55,7 @@ describe.skipIf(!present)('speaker diarization error rate', () => {
     expect(r.der).toBeLessThanOrEqual(0.1);
   });
 
-  it('scores the AMI meeting cuts (corpus DER ≤ 25 %, mean of the per-file DERs ≤ 35 %)', () => {
+  it('scores the AMI meeting cuts (corpus DER ≤ 25 %, mean of the per-file DERs ≤ 32 %)', () => {
     const ami = rows('ami');
     expect(ami.length).toBe(9);
     const errors = ami.reduce((a, r) => a + r.missed + r.falseAlarm + r.confusion, 0);
@@ -63,8 +64,9 @@ describe.skipIf(!present)('speaker diarization error rate', () => {
     console.log(`[der] AMI: corpus DER ${pct(errors / total)} (errors over all reference speech, as pyannote and md-eval report a set); mean of per-file DERs ${pct(mean)}`);
     expect(errors / total).toBeLessThanOrEqual(0.25);
     // Short cuts weigh as much as long ones here: a cut whose speech is all missed scores 100 %.
-    // 44.9 % before Silero's speech regions filled what the segmentation missed (issue 28 asks ≤ 30 %).
-    expect(mean).toBeLessThanOrEqual(0.35);
+    // 44.9 % before Silero's speech regions filled what the segmentation missed, 33.3 % with the
+    // int8 segmentation model shipped until then, 31.0 % with the full-precision one (issue 28 asks ≤ 30 %).
+    expect(mean).toBeLessThanOrEqual(0.32);
   });
 
   it('takes the number of speakers the user gives', () => {

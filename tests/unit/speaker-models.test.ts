@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { speakerModelBases } from '../../src/services/model-source';
-import { loadSpeakerModels, SPEAKER_MODEL_FILES } from '../../workers/asr/diarization/speaker-models';
+import { loadSpeakerModels, PREVIOUS_SEGMENTATION, SPEAKER_MODEL_FILES } from '../../workers/asr/diarization/speaker-models';
 
 describe('speaker model bases', () => {
   it('puts a self-hosted source’s copy before the site’s own, and the site’s alone otherwise', () => {
@@ -23,12 +23,14 @@ describe('loading the speaker models', () => {
   let url = '';
   const requests: string[] = [];
   beforeAll(async () => {
-    // /mirror/ has no diarization/ (404), /refusing/ answers 403 as object stores do, /site/ has both files; /page/ is an SPA fallback.
+    // /mirror/ has no diarization/ (404), /refusing/ answers 403 as object stores do, /site/ has both files; /page/ is an SPA fallback;
+    // /old-mirror/ and /old-site/ have only what builds before the full-precision segmentation model shipped.
     server = createServer((req, res) => {
       const path = req.url ?? '';
       requests.push(path);
       const file = Object.values(SPEAKER_MODEL_FILES).find((f) => path === `/site/models/diarization/${f}`);
-      if (file) res.end(Buffer.from(`\x08\x07onnx:${file}`));
+      const old = [PREVIOUS_SEGMENTATION, SPEAKER_MODEL_FILES.embedding].find((f) => path === `/old-mirror/diarization/${f}` || path === `/old-site/models/diarization/${f}`);
+      if (file ?? old) res.end(Buffer.from(`\x08\x07onnx:${file ?? old}`));
       else if (path.startsWith('/refusing/')) res.writeHead(403).end();
       else if (path.startsWith('/page/')) res.end('<!doctype html><title>Earshot</title>');
       else res.writeHead(404).end();
@@ -43,6 +45,15 @@ describe('loading the speaker models', () => {
     expect(new TextDecoder().decode(m.segmentation)).toContain(SPEAKER_MODEL_FILES.segmentation);
     expect(new TextDecoder().decode(m.embedding)).toContain(SPEAKER_MODEL_FILES.embedding);
     expect(requests).toContain(`/mirror/diarization/${SPEAKER_MODEL_FILES.embedding}`);
+  });
+
+  it('takes the full-precision segmentation model from the site before a mirror’s older int8 one, and the int8 one where nothing else is there', async () => {
+    const m = await loadSpeakerModels([`${url}/old-mirror/diarization/`, `${url}/site/models/diarization/`]);
+    expect(new TextDecoder().decode(m.segmentation)).toContain(SPEAKER_MODEL_FILES.segmentation);
+    expect(new TextDecoder().decode(m.segmentation)).not.toContain('int8');
+    const old = await loadSpeakerModels([`${url}/mirror/diarization/`, `${url}/old-site/models/diarization/`]);
+    expect(new TextDecoder().decode(old.segmentation)).toContain(PREVIOUS_SEGMENTATION);
+    expect(new TextDecoder().decode(old.embedding)).toContain(SPEAKER_MODEL_FILES.embedding);
   });
 
   it('says the models are missing, and where, when no place has them (a web page is not a model)', async () => {

@@ -6,7 +6,7 @@
  * at once in one window are matched jointly to different speakers, the rest each to its nearest.
  */
 import { assignWindow, centroids, cluster, cosine, countAt, cut, dendrogram } from './clustering';
-import { overlapGroups } from './segmentation';
+import { FRAME_STEP_SAMPLES, overlapGroups, SAMPLE_RATE } from './segmentation';
 import type { Track } from './turns';
 import type { LikelyCount, SpeakerCount } from './types';
 
@@ -22,6 +22,13 @@ const MAX_TRAINING = 2000;
 const MIN_OUTLIER_WINDOWS = 5;
 /** With an automatic count, a cluster with fewer clean embeddings than this joins its nearest neighbour. */
 const MIN_CLUSTER_EMBEDDINGS = 3;
+/**
+ * ...and so does a cluster of one stretch shorter than this (seconds): an embedding of a second
+ * of speech is noisy, and one such stretch apart from everyone is more often a voice's odd moment
+ * than another person (a synthetic four-voice conversation: JFK's 1.1 s "…" heard in 4 windows
+ * became a fifth speaker with the full-precision segmentation model).
+ */
+const MIN_SINGLE_STRETCH_SECONDS = 2;
 /**
  * The automatic count is read again with the threshold this much lower and higher: where that
  * changes it, the voices sit near the line between "one person" and "two", and the UI says the
@@ -72,7 +79,10 @@ export function labelSpeakers(locals: readonly LocalStretch[], options: { thresh
     // Clusters of a handful of stretches are noise (a cough, a laugh, a mixed embedding), not a
     // speaker: they join the nearest real one.
     const sizes = centres.map((_, c) => training.reduce((n, l, i) => n + (labels[i] === c ? heard.get(l.embedding)! : 0), 0));
-    const big = sizes.map((s, c) => (s >= MIN_CLUSTER_EMBEDDINGS ? c : -1)).filter((c) => c >= 0);
+    const members = centres.map((_, c) => training.filter((_, i) => labels[i] === c));
+    const voice = (c: number) =>
+      sizes[c] >= MIN_CLUSTER_EMBEDDINGS && (members[c].length > 1 || (members[c][0].track.to - members[c][0].track.from) * (FRAME_STEP_SAMPLES / SAMPLE_RATE) >= MIN_SINGLE_STRETCH_SECONDS);
+    const big = centres.map((_, c) => (voice(c) ? c : -1)).filter((c) => c >= 0);
     if (big.length > 0 && big.length < centres.length) {
       labels = labels.map((l) => (big.includes(l) ? l : big.reduce((b, c) => (cosine(centres[l], centres[c]) > cosine(centres[l], centres[b]) ? c : b), big[0])));
       const remap = new Map(big.map((c, i) => [c, i]));

@@ -7,7 +7,14 @@
  */
 import { asrError } from '../runtime/errors';
 
-export const SPEAKER_MODEL_FILES = { segmentation: 'pyannote-segmentation-3.0.int8.onnx', embedding: 'campplus-zh-en.onnx' } as const;
+export const SPEAKER_MODEL_FILES = { segmentation: 'pyannote-segmentation-3.0.onnx', embedding: 'campplus-zh-en.onnx' } as const;
+/**
+ * The int8 segmentation model earlier builds shipped (it misses quiet far-field speech: see
+ * tools/export_segmentation.py). Used only where the full-precision file cannot be had — a
+ * self-hosted mirror made before, or a speaker search offline after an update, from the copy kept
+ * in Cache Storage then.
+ */
+export const PREVIOUS_SEGMENTATION = 'pyannote-segmentation-3.0.int8.onnx';
 const CACHE = 'earshot-speaker-models';
 
 async function fetchModel(url: string): Promise<Uint8Array> {
@@ -33,19 +40,25 @@ async function fetchModel(url: string): Promise<Uint8Array> {
   return bytes;
 }
 
-/** Both models from the first of `bases` that has them (a self-hosted source's own copy, then the site's). */
+/**
+ * Both models from the first of `bases` that has them (a self-hosted source's own copy, then the
+ * site's); the full-precision segmentation model from any of them before the previous int8 one.
+ */
 export async function loadSpeakerModels(bases: readonly string[]): Promise<{ segmentation: Uint8Array; embedding: Uint8Array }> {
   const errors: Error[] = [];
-  for (const base of bases) {
-    const root = base.endsWith('/') ? base : `${base}/`;
-    try {
-      const [segmentation, embedding] = await Promise.all([fetchModel(root + SPEAKER_MODEL_FILES.segmentation), fetchModel(root + SPEAKER_MODEL_FILES.embedding)]);
-      return { segmentation, embedding };
-    } catch (err) {
-      // A host without them may also refuse (403 from object stores) or fail CORS: try the next.
-      errors.push(err as Error);
+  for (const segmentationFile of [SPEAKER_MODEL_FILES.segmentation, PREVIOUS_SEGMENTATION]) {
+    for (const base of bases) {
+      const root = base.endsWith('/') ? base : `${base}/`;
+      try {
+        const [segmentation, embedding] = await Promise.all([fetchModel(root + segmentationFile), fetchModel(root + SPEAKER_MODEL_FILES.embedding)]);
+        return { segmentation, embedding };
+      } catch (err) {
+        // A host without them may also refuse (403 from object stores) or fail CORS: try the next.
+        errors.push(err as Error);
+      }
     }
   }
-  // None had them: a network failure says more than "missing" (it may be why).
+  // None had them: a network failure says more than "missing" (it may be why); the errors of the
+  // current model's file come first.
   throw errors.find((e) => e.name !== 'SpeakerModelsMissing') ?? errors[0] ?? asrError('SpeakerModelsMissing', 'No place to look for the speaker models was given.');
 }
