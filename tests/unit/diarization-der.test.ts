@@ -31,20 +31,22 @@ describe.skipIf(!present)('speaker diarization error rate', () => {
     expect(report.embeddingCosine).toBeGreaterThanOrEqual(0.999);
   }, 600_000);
 
-  it('gets clean turns of 2–4 speakers right (DER ≤ 5 %, the right number of speakers)', () => {
+  it('gets clean turns of 2–4 speakers right (DER ≤ 3 %, the right number of speakers)', () => {
     const clean = rows('synthetic').filter((r) => !r.overlapSeconds || r.overlapSeconds < 0.5);
     expect(clean.length).toBe(4);
     for (const r of clean) {
-      expect(r.der, r.name).toBeLessThanOrEqual(0.05);
+      // 1.2–2.7 % with the int8 segmentation model shipped before, 0.0–1.6 % with the full-precision one.
+      expect(r.der, r.name).toBeLessThanOrEqual(0.03);
       expect(r.speakers, r.name).toBe(r.referenceSpeakers);
     }
   });
 
-  it('keeps overlapped speech (DER ≤ 10 %, the right number of speakers)', () => {
+  it('keeps overlapped speech (DER ≤ 5 %, the right number of speakers)', () => {
     const overlapped = rows('synthetic').filter((r) => (r.overlapSeconds ?? 0) >= 0.5);
     expect(overlapped.length).toBe(2);
     for (const r of overlapped) {
-      expect(r.der, r.name).toBeLessThanOrEqual(0.1);
+      // 3.5 and 4.9 % with the int8 model, 0.5 and 1.1 % with the full-precision one.
+      expect(r.der, r.name).toBeLessThanOrEqual(0.05);
       expect(r.speakers, r.name).toBe(r.referenceSpeakers);
     }
   });
@@ -52,7 +54,7 @@ describe.skipIf(!present)('speaker diarization error rate', () => {
   it('finds both speakers of pyannote’s sample', () => {
     const [r] = rows('sample');
     expect(r.speakers).toBe(2);
-    expect(r.der).toBeLessThanOrEqual(0.1);
+    expect(r.der).toBeLessThanOrEqual(0.05);
   });
 
   it('scores the AMI meeting cuts (corpus DER ≤ 25 %, mean of the per-file DERs ≤ 32 %)', () => {
