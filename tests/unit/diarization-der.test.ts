@@ -57,7 +57,7 @@ describe.skipIf(!present)('speaker diarization error rate', () => {
     expect(r.der).toBeLessThanOrEqual(0.05);
   });
 
-  it('scores the AMI meeting cuts (corpus DER ≤ 25 %, mean of the per-file DERs ≤ 32 %)', () => {
+  it('scores the AMI meeting cuts (corpus DER ≤ 25 %, mean of the per-file DERs ≤ 30 %)', () => {
     const ami = rows('ami');
     expect(ami.length).toBe(9);
     const errors = ami.reduce((a, r) => a + r.missed + r.falseAlarm + r.confusion, 0);
@@ -67,8 +67,9 @@ describe.skipIf(!present)('speaker diarization error rate', () => {
     expect(errors / total).toBeLessThanOrEqual(0.25);
     // Short cuts weigh as much as long ones here: a cut whose speech is all missed scores 100 %.
     // 44.9 % before Silero's speech regions filled what the segmentation missed, 33.3 % with the
-    // int8 segmentation model shipped until then, 31.0 % with the full-precision one (issue 28 asks ≤ 30 %).
-    expect(mean).toBeLessThanOrEqual(0.32);
+    // int8 segmentation model shipped until then, 31.0 % with the full-precision one, 29.1 % with a
+    // voice heard only over another counted (issue 28 asks ≤ 30 %).
+    expect(mean).toBeLessThanOrEqual(0.3);
   });
 
   it('takes the number of speakers the user gives', () => {
@@ -96,15 +97,15 @@ describe.skipIf(!present)('speaker diarization error rate', () => {
       expect(r.likely!.max, r.name).toBeGreaterThanOrEqual(r.referenceSpeakers);
     }
     for (const name of ['two-clean', 'two-overlap']) expect(range(rows('synthetic').find((r) => r.name === name)!), name).toBe('sure');
-    // Where it says sure, the count is the number of voices with at least 2 s of speech (all but
-    // one AMI cut, where the second voice speaks only over the first); of the cuts whose count is
+    // Where it says sure, the count is the number of voices with at least 2 s of speech (one AMI
+    // cut was sure and wrong until a voice heard only over another counted); of the cuts whose count is
     // wrong, most are flagged.
     const sure = auto.filter((r) => r.likely!.min === r.likely!.max);
     const sureWrong = sure.filter((r) => r.speakers !== r.referenceSpeakers2s);
     const wrong = auto.filter((r) => r.speakers !== r.referenceSpeakers2s);
     console.log(`[der] count: sure on ${sure.length} of ${auto.length} files, right on ${sure.length - sureWrong.length} of them; wrong on ${wrong.length}, flagged unsure on ${wrong.length - sureWrong.length}`);
     expect(sure.length).toBeGreaterThanOrEqual(5);
-    expect(sureWrong.length).toBeLessThanOrEqual(1);
+    expect(sureWrong.map((r) => r.name)).toEqual([]);
     expect(wrong.length - sureWrong.length).toBeGreaterThanOrEqual(Math.ceil(wrong.length / 2));
   });
 });

@@ -6,6 +6,7 @@ import { diarizationError } from '../../src/domain/diarization/der';
 import { overlapGroups, powersetActivity, tracksOf, windowStarts } from '../../src/domain/diarization/segmentation';
 import { parseRttm, reconstruct, renumber, toRttm } from '../../src/domain/diarization/turns';
 import { fillFromSpeech } from '../../src/domain/diarization/speech-fill';
+import { labelSpeakers, type LocalStretch } from '../../src/domain/diarization/speakers';
 import { toDocSegments } from '../../src/domain/transcript/document';
 import { parseCues, speakerNames, toJson, toMarkdown, toSpeakerRttm, toSrt, toTxt, toVtt } from '../../src/domain/transcript/formats';
 import type { Segment, Transcript, Word } from '../../src/domain/transcript/types';
@@ -61,6 +62,42 @@ describe('clustering embeddings into speakers', () => {
     // Both local speakers are closest to cluster 0; the one less like it goes to cluster 1.
     expect(assignWindow([[0.9, 0.2], [0.8, 0.6]])).toEqual([0, 1]);
     expect(assignWindow([[0.9, 0.2, 0.1]])).toEqual([0]);
+  });
+});
+
+describe('a voice heard only over another (labelSpeakers)', () => {
+  // Embeddings near one voice A (a unit vector with a little per-stretch variation); the stretches
+  // of B are spoken over A's, so their embeddings mix both and sit near A too.
+  const voice = (seed: number) => {
+    const v = new Float32Array(16);
+    v[0] = 1;
+    v[1 + (seed % 15)] = 0.05;
+    return v;
+  };
+  const session = (overWindows: number) => {
+    const locals: LocalStretch[] = [];
+    for (let w = 0; w < 8; w++) {
+      // A speaks through every window, alone long enough to train the clustering.
+      locals.push({ window: w, track: { speaker: 0, from: 0, to: 500, label: -1 }, embedding: voice(w), clean: true });
+      // B speaks over A in the first windows.
+      if (w < overWindows) locals.push({ window: w, track: { speaker: 1, from: 100, to: 300, label: -1 }, embedding: voice(w + 7), clean: false });
+    }
+    return locals;
+  };
+
+  it('is one more speaker when the segmentation hears it over the first in enough windows, with an unsure count', () => {
+    const locals = session(6);
+    const { speakers, likely } = labelSpeakers(locals);
+    expect(speakers).toBe(2);
+    expect(likely).toEqual({ min: 1, max: 2 });
+    for (const l of locals) expect(l.track.label, `window ${l.window}, local ${l.track.speaker}`).toBe(l.track.speaker);
+  });
+
+  it('stays with the voice it is nearest in a few windows, and where the user allows one speaker', () => {
+    const few = session(2);
+    expect(labelSpeakers(few).speakers).toBe(1);
+    expect(few.every((l) => l.track.label === 0)).toBe(true);
+    expect(labelSpeakers(session(6), { count: { max: 1 } }).speakers).toBe(1);
   });
 });
 

@@ -3,7 +3,8 @@
  * stretches each spoke alone for long enough are clustered; clusters of a handful of stretches
  * join their nearest neighbour; voices never heard alone for long (backchannels, people always
  * talked over) are added from stretches far from every speaker found; then the stretches heard
- * at once in one window are matched jointly to different speakers, the rest each to its nearest.
+ * at once in one window are matched jointly to different speakers, the rest each to its nearest;
+ * a voice heard only over the speakers found, in enough windows, is one more.
  */
 import { assignWindow, centroids, cluster, cosine, countAt, cut, dendrogram } from './clustering';
 import { FRAME_STEP_SAMPLES, overlapGroups, SAMPLE_RATE } from './segmentation';
@@ -29,6 +30,8 @@ const MIN_CLUSTER_EMBEDDINGS = 3;
  * became a fifth speaker with the full-precision segmentation model).
  */
 const MIN_SINGLE_STRETCH_SECONDS = 2;
+/** A stretch this much of which another voice speaks over is not that voice. */
+const OVER_SHARE = 0.5;
 /**
  * The automatic count is read again with the threshold this much lower and higher: where that
  * changes it, the voices sit near the line between "one person" and "two", and the UI says the
@@ -110,12 +113,26 @@ export function labelSpeakers(locals: readonly LocalStretch[], options: { thresh
   // overlapping stretches jointly, the rest each to its nearest cluster.
   const byWindow = new Map<number, LocalStretch[]>();
   for (const l of locals) byWindow.set(l.window, [...(byWindow.get(l.window) ?? []), l]);
+  /** Stretches spoken mostly over a voice that already holds every cluster they could be. */
+  const over: LocalStretch[] = [];
   for (const list of byWindow.values()) {
     for (const group of overlapGroups(list.map((l) => l.track))) {
       const members = group.map((g) => list[g]);
-      const assigned = assignWindow(members.map((l) => centres.map((c) => cosine(l.embedding, c))));
+      const similarities = members.map((l) => centres.map((c) => cosine(l.embedding, c)));
+      const assigned = members.length > centres.length && centres.length > 0 ? assignOver(members, similarities, over) : assignWindow(similarities);
       members.forEach((l, i) => (l.track.label = assigned[i]));
     }
+  }
+  // A voice heard only over the speakers found (someone always talked over: their stretches mix
+  // both voices, so no embedding of theirs stands apart) is one more speaker where the
+  // segmentation heard it in enough windows; otherwise those stretches stay with their nearest.
+  const overWindows = new Set(over.map((l) => l.window)).size;
+  if (overWindows >= MIN_OUTLIER_WINDOWS && !count?.exactly && (!count?.max || centres.length < count.max)) {
+    const label = centres.length;
+    centres.push(centroids(over.map((l) => l.embedding), over.map(() => 0))[0]);
+    for (const l of over) l.track.label = label;
+  } else {
+    for (const l of over) l.track.label = nearest(centres, l.embedding);
   }
   if (count?.exactly) return { speakers: centres.length, likely: null };
   const weights = training.map((l) => heard.get(l.embedding)!);
@@ -136,4 +153,32 @@ function likelyCount(found: number, fromClusters: number, range: SpeakerCount, f
   if (range.min) min = Math.max(min, range.min);
   if (range.max) max = Math.min(max, range.max);
   return { min: Math.min(min, found), max: Math.max(max, found) };
+}
+
+function nearest(centres: readonly Float32Array[], embedding: Float32Array): number {
+  let best = 0;
+  for (let c = 1; c < centres.length; c++) if (cosine(embedding, centres[c]) > cosine(embedding, centres[best])) best = c;
+  return best;
+}
+
+/** Share of track `a`'s frames that track `b` also covers. */
+function overlapShare(a: Track, b: Track): number {
+  return Math.max(0, Math.min(a.to, b.to) - Math.max(a.from, b.from)) / Math.max(1, a.to - a.from);
+}
+
+/**
+ * More stretches at once than clusters: the most certain stretch first, each to its nearest
+ * cluster that no stretch it mostly overlaps already holds. A stretch left without one (spoken
+ * mostly over the voices that hold them) goes to `over`, labelled -1 for now.
+ */
+function assignOver(members: readonly LocalStretch[], similarities: readonly (readonly number[])[], over: LocalStretch[]): number[] {
+  const assigned = members.map(() => -1);
+  const order = members.map((_, i) => i).sort((a, b) => Math.max(...similarities[b]) - Math.max(...similarities[a]));
+  for (const i of order) {
+    const ranked = similarities[i].map((_, c) => c).sort((a, b) => similarities[i][b] - similarities[i][a]);
+    const free = ranked.find((c) => !members.some((m, j) => assigned[j] === c && overlapShare(members[i].track, m.track) >= OVER_SHARE));
+    if (free === undefined) over.push(members[i]);
+    else assigned[i] = free;
+  }
+  return assigned;
 }
