@@ -68,8 +68,18 @@ describe.skipIf(!present)('speaker diarization error rate', () => {
     // Short cuts weigh as much as long ones here: a cut whose speech is all missed scores 100 %.
     // 44.9 % before Silero's speech regions filled what the segmentation missed, 33.3 % with the
     // int8 segmentation model shipped until then, 31.0 % with the full-precision one, 29.1 % with a
-    // voice heard only over another counted (issue 28 asks ≤ 30 %).
-    expect(mean).toBeLessThanOrEqual(0.3);
+    // voice heard only over another counted (issue 28 asks ≤ 30 %), 26.3 % with a cut where neither
+    // model hears anyone given its loud stretches (a laugh) instead of nothing.
+    expect(mean).toBeLessThanOrEqual(0.28);
+  });
+
+  it('finds speech in every meeting cut with at least 2 s of it', () => {
+    // trn01: 3.3 s of reference speech, a short word and a three-way laugh; neither the segmentation
+    // model nor Silero calls any of it speech.
+    const missing = rows('ami').filter((r) => r.referenceSeconds >= 2 && r.speakers === 0);
+    expect(missing.map((r) => `${r.name} (${r.referenceSeconds.toFixed(1)} s)`)).toEqual([]);
+    // The loud stretches stand in only where nothing else was heard.
+    for (const r of report.rows) if (r.heardSeconds + r.filledSeconds > 0) expect(r.loudSeconds, r.name).toBe(0);
   });
 
   it('takes the number of speakers the user gives', () => {
@@ -84,7 +94,7 @@ describe.skipIf(!present)('speaker diarization error rate', () => {
   it('says how sure the automatic count is: sure means right, and a wrong count is mostly flagged unsure', () => {
     const auto = report.rows.filter((r) => r.group !== 'options');
     const range = (r: DerRow) => (r.likely!.min === r.likely!.max ? 'sure' : `${r.likely!.min}–${r.likely!.max}`);
-    console.log(auto.map((r) => `[der] count ${r.name.padEnd(20)} found ${r.speakers}, ${range(r)}; voices with ≥ 2 s in the reference ${r.referenceSpeakers2s} (heard ${r.heardSeconds.toFixed(1)} s, filled from Silero ${r.filledSeconds.toFixed(1)} s)`).join('\n'));
+    console.log(auto.map((r) => `[der] count ${r.name.padEnd(20)} found ${r.speakers}, ${range(r)}; voices with ≥ 2 s in the reference ${r.referenceSpeakers2s} (heard ${r.heardSeconds.toFixed(1)} s, filled from Silero ${r.filledSeconds.toFixed(1)} s, loud ${r.loudSeconds.toFixed(1)} s)`).join('\n'));
     for (const r of auto) {
       expect(r.likely, r.name).not.toBeNull();
       expect(r.likely!.min, r.name).toBeLessThanOrEqual(r.speakers);

@@ -5,7 +5,7 @@ import { assignWindow, cluster } from '../../src/domain/diarization/clustering';
 import { diarizationError } from '../../src/domain/diarization/der';
 import { overlapGroups, powersetActivity, tracksOf, windowStarts } from '../../src/domain/diarization/segmentation';
 import { parseRttm, reconstruct, renumber, toRttm } from '../../src/domain/diarization/turns';
-import { fillFromSpeech } from '../../src/domain/diarization/speech-fill';
+import { fillFromSpeech, loudRegions } from '../../src/domain/diarization/speech-fill';
 import { labelSpeakers, type LocalStretch } from '../../src/domain/diarization/speakers';
 import { toDocSegments } from '../../src/domain/transcript/document';
 import { parseCues, speakerNames, toJson, toMarkdown, toSpeakerRttm, toSrt, toTxt, toVtt } from '../../src/domain/transcript/formats';
@@ -276,5 +276,42 @@ describe('speech the segmentation missed (fillFromSpeech)', () => {
     ]);
     expect(fillFromSpeech([], [{ start: 1, end: 2 }])).toEqual([{ start: 1, end: 2, speaker: 0 }]);
     expect(fillFromSpeech(turns, [])).toEqual(turns);
+  });
+});
+
+describe('loud stretches where no model heard speech (loudRegions)', () => {
+  /** 16 kHz: seeded noise at `floorDb` dBFS, with bursts of a 180 Hz buzz (a laugh's level) at `burstDb`. */
+  function room(seconds: number, floorDb: number, bursts: { start: number; end: number }[], burstDb = -24): Float32Array {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32) * 2 - 1;
+    const noise = 10 ** (floorDb / 20) * Math.sqrt(3);
+    const tone = 10 ** (burstDb / 20) * Math.SQRT2;
+    const a = new Float32Array(seconds * 16_000);
+    for (let i = 0; i < a.length; i++) {
+      const t = i / 16_000;
+      a[i] = noise * rand() + (bursts.some((b) => t >= b.start && t < b.end) ? tone * Math.sin(2 * Math.PI * 180 * t) : 0);
+    }
+    return a;
+  }
+  const rounded = (r: { start: number; end: number }[]) => r.map((x) => [Math.round(x.start * 10) / 10, Math.round(x.end * 10) / 10]);
+
+  it('finds bursts 30 dB above the room, and not a click or one under the level', () => {
+    const audio = room(30, -58, [
+      { start: 18.8, end: 19.8 }, // a loud second
+      { start: 28.6, end: 30 }, // running into the end of the file
+      { start: 5, end: 5.2 }, // a knock: too short
+    ]);
+    const quiet = room(30, -58, [{ start: 10, end: 12 }], -40); // 18 dB above the room: not loud
+    expect(rounded(loudRegions(audio))).toEqual([
+      [18.8, 19.8],
+      [28.6, 30],
+    ]);
+    expect(loudRegions(quiet)).toEqual([]);
+  });
+
+  it('finds nothing in digital silence with faint dither, or in audio loud all through', () => {
+    expect(loudRegions(room(20, -96, [{ start: 4, end: 6 }], -70))).toEqual([]);
+    expect(loudRegions(room(20, -20, [{ start: 4, end: 6 }], -10))).toEqual([]);
+    expect(loudRegions(new Float32Array(1000))).toEqual([]);
   });
 });

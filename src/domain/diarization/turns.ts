@@ -95,6 +95,18 @@ export function tidy(turns: readonly SpeakerTurn[], { minGap = 0.1, minTurn = 0.
     .sort((a, b) => a.start - b.start || a.speaker - b.speaker);
 }
 
+/** Seconds covered by at least one turn. */
+export function coveredSeconds(turns: readonly { start: number; end: number }[]): number {
+  let total = 0;
+  let reach = -Infinity;
+  for (const t of [...turns].sort((a, b) => a.start - b.start)) {
+    if (t.end <= reach) continue;
+    total += t.end - Math.max(t.start, reach);
+    reach = t.end;
+  }
+  return total;
+}
+
 /** Speakers numbered 0, 1, … in the order they first speak; speakers without turns disappear. */
 export function renumber(turns: readonly SpeakerTurn[]): { turns: SpeakerTurn[]; speakers: number } {
   const ids = new Map<number, number>();

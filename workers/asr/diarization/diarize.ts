@@ -9,8 +9,8 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { exclusiveFeatureFrames, LOCAL_SPEAKERS, powersetActivity, SAMPLE_RATE, tracksOf, WINDOW_SAMPLES, windowStarts } from '../../../src/domain/diarization/segmentation';
 import { labelSpeakers, type LocalStretch } from '../../../src/domain/diarization/speakers';
-import { reconstruct, renumber, tidy, type LabelledWindow, type Track } from '../../../src/domain/diarization/turns';
-import { fillFromSpeech } from '../../../src/domain/diarization/speech-fill';
+import { coveredSeconds, reconstruct, renumber, tidy, type LabelledWindow, type Track } from '../../../src/domain/diarization/turns';
+import { fillFromSpeech, loudRegions } from '../../../src/domain/diarization/speech-fill';
 import { speechRegions } from '../../../src/domain/audio/speech-regions';
 import type { DiarizationResult, SpeakerCount } from '../../../src/domain/diarization/types';
 import { withOrtLock } from '../runtime/ort-lock';
@@ -75,18 +75,8 @@ export interface DiarizerStats {
   /** Seconds of speech with a turn: from the segmentation model, and added from Silero's speech. */
   heardSeconds: number;
   filledSeconds: number;
-}
-
-/** Seconds covered by at least one turn. */
-function coveredSeconds(turns: readonly { start: number; end: number }[]): number {
-  let total = 0;
-  let reach = -Infinity;
-  for (const t of [...turns].sort((a, b) => a.start - b.start)) {
-    if (t.end <= reach) continue;
-    total += t.end - Math.max(t.start, reach);
-    reach = t.end;
-  }
-  return total;
+  /** …and from the loud stretches no model called speech (laughter). */
+  loudSeconds: number;
 }
 
 /** How much of frame range `b` lies inside `a` (1: `a` contains it). */
@@ -100,7 +90,7 @@ export class Diarizer {
   readonly #segmentation: InferenceSession;
   readonly #embedding: InferenceSession;
   readonly #fbank = new KaldiFbank();
-  stats: DiarizerStats = { windows: 0, embeddings: 0, segmentationSeconds: 0, embeddingSeconds: 0, featureSeconds: 0, clusteringSeconds: 0, heardSeconds: 0, filledSeconds: 0 };
+  stats: DiarizerStats = { windows: 0, embeddings: 0, segmentationSeconds: 0, embeddingSeconds: 0, featureSeconds: 0, clusteringSeconds: 0, heardSeconds: 0, filledSeconds: 0, loudSeconds: 0 };
 
   private constructor(ort: OrtRuntime, segmentation: InferenceSession, embedding: InferenceSession) {
     this.#ort = ort;
@@ -238,7 +228,15 @@ export class Diarizer {
       result = renumber(tidy(fillFromSpeech(result.turns, regions)));
       filled = Math.max(0, coveredSeconds(result.turns) - heard);
     }
-    Object.assign(this.stats, { heardSeconds: heard, filledSeconds: filled, clusteringSeconds: (performance.now() - t0) / 1000 });
+    // Neither model heard anyone: the stretches far louder than the room (laughter, vocal sounds)
+    // are offered as one voice, the count left open (0–1), rather than no speaker at all. Only
+    // then: beside turns they add mostly noise (on the AMI cuts, 8 s of false alarm in two files).
+    let loud = 0;
+    if (!result.turns.length) {
+      result = renumber(tidy(fillFromSpeech([], loudRegions(audio))));
+      loud = coveredSeconds(result.turns);
+    }
+    Object.assign(this.stats, { heardSeconds: heard, filledSeconds: filled, loudSeconds: loud, clusteringSeconds: (performance.now() - t0) / 1000 });
     if (!likely) return { ...result, likely };
     // A speaker left with no turn is not counted; the range always holds the count shown. Much
     // speech that only Silero heard (given to the nearest speaker) may be a voice the segmentation
