@@ -40,4 +40,23 @@ describe('SpeakersPanel', () => {
     expect(panel.querySelector('[role=alert]')).toBeNull();
     spacer.remove();
   });
+
+  it('says how sure the count is, and that perhaps no one speaks where only loud sound was heard', async () => {
+    const doc = new TranscriptDocument();
+    doc.reset({ sourceName: 'meeting.wav', language: 'en', duration: 30 }, [
+      { start: 0, end: 2, text: ' Hello there.' },
+      { start: 3, end: 5, text: ' Yes.' },
+    ]);
+    let reply = { turns: [{ start: 0, end: 5, speaker: 0 }], speakers: 1, likely: { min: 0, max: 1 }, cancelled: false, seconds: 0.4 };
+    const model = { client: { diarize: async () => reply } } as unknown as ModelSession;
+    const job = new SpeakerJob(model, doc);
+    render(SpeakersPanel, { document: doc, job, playback: new Playback(), disabled: false, onfind: () => {} });
+    const certainty = () => document.querySelector<HTMLElement>('[data-testid=speakers-certainty]');
+    await job.run((use) => use('audio'), ['models/diarization/']);
+    await expect.poll(() => certainty()?.textContent).toContain('Perhaps no one speaks here');
+    expect(certainty()!.dataset.min).toBe('0');
+    reply = { turns: [{ start: 0, end: 2, speaker: 0 }, { start: 3, end: 5, speaker: 1 }], speakers: 2, likely: { min: 2, max: 3 }, cancelled: false, seconds: 0.4 };
+    await job.run((use) => use('audio'), ['models/diarization/']);
+    await expect.poll(() => certainty()?.textContent).toContain('2 to 3 people may be speaking');
+  });
 });
