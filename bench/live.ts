@@ -28,6 +28,12 @@ export interface LiveFigures {
   final_parts_median_s: { vad: number; wait: number; decode: number; score: number };
   passes: number;
   pass_median_s: number;
+  /**
+   * Medians over the passes begun in the silence after speech (most finals): their seconds, the
+   * encoder's, the merged decoder (its first run over prompt and draft), the step model's runs, and what
+   * is outside ONNX Runtime (LiveStats.passParts).
+   */
+  likely_final_pass_median_s: { all: number; encoder: number; merged_decoder: number; steps: number; outside_ort: number };
   finals_from_passes: number;
   final_decodes: number;
   cancelled_passes: number;
@@ -108,6 +114,7 @@ export async function liveBenchmark(server: TestServer, file: string, modelId: s
     const stats = JSON.parse((await page.getAttribute('[data-testid=status]', 'data-live-stats')) ?? 'null') as LiveStats | null;
     if (!stats) throw new Error('live session gave no figures');
     // LIVE_PARTS=1: each final's latency and its parts, in the order finished (to see which kind of final is slow).
+    if (process.env.LIVE_PARTS) for (const p of stats.passParts) console.log('pass', JSON.stringify(p, (_, v) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v)));
     if (process.env.LIVE_PARTS) for (const [i, p] of stats.finalParts.entries()) console.log(`final ${i + 1}: ${stats.latencies[i].toFixed(3)} s`, JSON.stringify(p));
     const session = Number(await page.getAttribute('[data-testid=recording-kept]', 'data-seconds'));
     const resampler = resamplerShare();
@@ -128,6 +135,7 @@ export async function liveBenchmark(server: TestServer, file: string, modelId: s
       },
       passes: stats.passes,
       pass_median_s: round3(quantile(stats.passSeconds, 0.5)),
+      likely_final_pass_median_s: likelyFinalParts(stats.passParts.filter((p) => p.likelyFinal)),
       finals_from_passes: stats.finalsFromPasses,
       final_decodes: stats.finalPasses,
       cancelled_passes: stats.cancelledPasses,
@@ -147,4 +155,9 @@ export async function liveBenchmark(server: TestServer, file: string, modelId: s
   } finally {
     await browser.close();
   }
+}
+
+function likelyFinalParts(parts: LiveStats['passParts']) {
+  const median = (f: (p: LiveStats['passParts'][number]) => number) => round3(quantile(parts.map(f), 0.5));
+  return { all: median((p) => p.seconds), encoder: median((p) => p.encoder), merged_decoder: median((p) => p.decoder - p.step), steps: median((p) => p.step), outside_ort: median((p) => p.seconds - p.ort) };
 }

@@ -227,6 +227,13 @@ export interface LiveStats {
    * in the trailing silence starts before the VAD ends the utterance).
    */
   finalParts: { vad: number; wait: number; decode: number; score: number; fromPass: boolean; began: number }[];
+  /**
+   * Where each finished pass's time went, in seconds: the encoder, the decoder runs (the merged
+   * decoder's first run over prompt and draft, plus `step`, the runs on the step model), all ONNX
+   * Runtime sessions (`ort`; the rest of `seconds` is JavaScript and queued frames), for `audio`
+   * seconds of utterance. `likelyFinal`: begun in the silence after speech (see LiveSession).
+   */
+  passParts: { likelyFinal: boolean; seconds: number; audio: number; encoder: number; decoder: number; step: number; decoderRuns: number; ort: number }[];
 }
 
 export interface LiveResult {

@@ -122,7 +122,7 @@ export class LiveSession {
   /** Speaker labels per utterance (null: off). */
   readonly #embedder: Pick<Diarizer, 'embedAudio'> | null;
   readonly #speakers = new OnlineSpeakers();
-  readonly #stats: LiveStats = { utterances: 0, passes: 0, finalPasses: 0, finalsFromPasses: 0, cancelledPasses: 0, latencies: [], finalParts: [], passSeconds: [], vadSeconds: 0, decodeSeconds: 0, draftTokens: 0, draftAccepted: 0, decoderSteps: 0 };
+  readonly #stats: LiveStats = { utterances: 0, passes: 0, finalPasses: 0, finalsFromPasses: 0, cancelledPasses: 0, latencies: [], finalParts: [], passParts: [], passSeconds: [], vadSeconds: 0, decodeSeconds: 0, draftTokens: 0, draftAccepted: 0, decoderSteps: 0 };
 
   constructor(
     engine: WhisperEngine,
@@ -312,6 +312,7 @@ export class LiveSession {
     u.passedAt = upTo;
     this.#inFlight = { pass, utterance: u, upTo };
     const t0 = performance.now();
+    const s0 = this.#engine.sessionSnapshot();
     let r: Awaited<ReturnType<WhisperEngine['decodeUtterance']>>;
     try {
       r = await this.#decode(u, this.#audio(u.start, upTo), () => this.#cancelPass === pass, likelyFinal);
@@ -325,6 +326,17 @@ export class LiveSession {
     const seconds = (performance.now() - t0) / 1000;
     this.#passFrames = seconds / FRAME_S;
     this.#stats.passSeconds.push(seconds);
+    const s1 = this.#engine.sessionSnapshot();
+    this.#stats.passParts.push({
+      likelyFinal,
+      seconds,
+      audio: (upTo - u.start) * FRAME_S,
+      encoder: s1.encoder.seconds - s0.encoder.seconds,
+      decoder: s1.decoder.seconds - s0.decoder.seconds,
+      step: s1.step.seconds - s0.step.seconds,
+      decoderRuns: s1.decoder.runs - s0.decoder.runs,
+      ort: s1.all - s0.all,
+    });
     this.#stats.passes++;
     u.covered = { upTo, began: t0, ids: r.ids, language: r.language, encoderOutputs: r.encoderOutputs };
     if (u.ended) {
