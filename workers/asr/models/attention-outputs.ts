@@ -17,7 +17,7 @@
  * `encoder_attn` (Optimum's exports) they must agree. A decoder with fused attention
  * (`MultiHeadAttention`, no Softmax node) cannot be edited: null, and the app says so.
  */
-import { ATTRIBUTE, GRAPH, NODE, VALUE_INFO_NAME, concat, fields, floatValueInfo, lengthDelimited, nameOf, nodeBytes, orNull, parseNode, readGraph, stringField, sub, withGraph, type Node } from '../onnx/wire';
+import { ATTRIBUTE, GRAPH, VALUE_INFO_NAME, concat, fields, floatValueInfo, graphAttributes, lengthDelimited, nameOf, nodeBytes, orNull, parseNode, readGraph, sub, withBranches, withGraph, type Node } from '../onnx/wire';
 
 export const crossAttentionName = (layer: number) => `cross_attentions.${layer}`;
 const PRESENT_SELF_KEY = /^present\.(\d+)\.decoder\.key$/;
@@ -84,26 +84,11 @@ function withOutputs(graph: Uint8Array, layers: number): Uint8Array | null {
 
   for (const [i, node] of nodes.entries()) {
     if (node.opType !== 'If') continue;
-    const branches = node.attributes.filter((a) => a.field.some((f) => f.no === ATTRIBUTE.g));
-    const edited = branches.map((a) => {
-      const g = a.field.find((f) => f.no === ATTRIBUTE.g)!;
-      return withOutputs(sub(a.buf, g), layers);
-    });
+    const branches = graphAttributes(node);
+    const edited = branches.map((a) => withOutputs(sub(a.buf, a.field.find((f) => f.no === ATTRIBUTE.g)!), layers));
     if (branches.length !== 2 || edited.some((g) => g === null)) continue;
     // The If with the branches replaced and the new outputs appended (If outputs match branch outputs by position).
-    const nodeParts: Uint8Array[] = [];
-    let attribute = 0; // parseNode lists the attributes in the order of their fields
-    for (const f of fields(node.bytes)) {
-      const at = f.no === NODE.attribute ? branches.indexOf(node.attributes[attribute++]) : -1;
-      if (at < 0) {
-        nodeParts.push(node.bytes.subarray(f.start, f.end));
-        continue;
-      }
-      const a = branches[at];
-      const attrParts = a.field.map((af) => (af.no === ATTRIBUTE.g ? concat(lengthDelimited(ATTRIBUTE.g, [edited[at]!])) : a.buf.subarray(af.start, af.end)));
-      nodeParts.push(...lengthDelimited(NODE.attribute, attrParts));
-    }
-    nodeParts.push(...names.flatMap((n) => stringField(NODE.output, n)));
+    const nodeParts = withBranches(node, branches, edited as Uint8Array[], names);
     const parts: Uint8Array[] = [];
     for (const f of graphFields) {
       if (f === nodeFields[i]) parts.push(...lengthDelimited(GRAPH.node, nodeParts));

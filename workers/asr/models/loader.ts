@@ -15,6 +15,7 @@ import ortMjsUrl from 'ort-dist/ort-wasm-simd-threaded.jsep.mjs?url';
 import { chooseDtypes, defaultDtypesFor, dtypeProblem, resolveDevice, type DtypePlan } from '../../../src/domain/models/dtypes';
 import * as ort from 'onnxruntime-web';
 import { anyLengthEncoder, cachedStepModel } from './decoder-graph';
+import { logitsFromSot } from './logits-from-sot';
 import { exposeCrossAttentions } from './attention-outputs';
 import type { CachedStep, LoadedWhisper } from '../whisper/model';
 import { hookSessionCreate, sessionsOf } from '../whisper/transformers-adapter';
@@ -138,7 +139,8 @@ async function loadOnce(request: LoadRequest, caps: Capabilities, onProgress: (p
     // config.json first: a clear "not found" / "not Whisper" before any large download.
     const tokenizer = await AutoTokenizer.from_pretrained(request.modelId, { progress_callback });
     const processor = await AutoProcessor.from_pretrained(request.modelId, { progress_callback });
-    const sessions = interceptSessions(device === 'wasm' && (!request.mergedDecoder || !request.windowEncoder));
+    const sot = device === 'wasm' ? tokenizer.model.tokens_to_ids.get('<|startoftranscript|>') : undefined;
+    const sessions = interceptSessions(device === 'wasm' && (!request.mergedDecoder || !request.windowEncoder), sot);
     let model: WhisperForConditionalGeneration;
     try {
       model = (await WhisperForConditionalGeneration.from_pretrained(request.modelId, {
@@ -180,9 +182,11 @@ async function loadOnce(request: LoadRequest, caps: Capabilities, onProgress: (p
  *   timings work as with the `_timestamped` exports;
  * - with `record`, the bytes are kept (the merged decoder and the encoder are recognised by their
  *   content), so the cached step and the any-length encoder can be cut out of the same files
- *   without a second download. See decoder-graph.ts for why.
+ *   without a second download. See decoder-graph.ts for why;
+ * - with `sot` (WASM), the decoder projects onto the vocabulary only from `<|startoftranscript|>`
+ *   on, not over the prompt (models/logits-from-sot.ts).
  */
-function interceptSessions(record: boolean) {
+function interceptSessions(record: boolean, sot?: number) {
   const state = {
     seen: [] as { bytes: Uint8Array; options: ort.InferenceSession.SessionOptions | undefined }[],
     crossAttentionsAdded: false,
@@ -191,7 +195,8 @@ function interceptSessions(record: boolean) {
   const hook = hookSessionCreate(ort, (bytes, options) => {
     const exposed = exposeCrossAttentions(bytes);
     if (exposed) state.crossAttentionsAdded = true;
-    const out = exposed?.bytes ?? bytes;
+    // WASM only (not measured on WebGPU, where the slice's integer ops may fall back to the CPU).
+    const out = (sot !== undefined ? logitsFromSot(exposed?.bytes ?? bytes, sot) : null) ?? exposed?.bytes ?? bytes;
     if (record) state.seen.push({ bytes: out, options });
     return out;
   });

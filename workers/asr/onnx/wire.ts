@@ -199,3 +199,28 @@ export function orNull<T>(fn: () => T | null): T | null {
 export function nodeBytes(opType: string, inputs: string[], outputs: string[]): Uint8Array[] {
   return lengthDelimited(GRAPH.node, [...inputs.flatMap((i) => stringField(NODE.input, i)), ...outputs.flatMap((o) => stringField(NODE.output, o)), ...stringField(NODE.opType, opType)]);
 }
+
+/** A node's graph-valued attributes (an `If`'s `then_branch` and `else_branch`), in field order. */
+export function graphAttributes(node: Node): Node['attributes'] {
+  return node.attributes.filter((a) => a.field.some((f) => f.no === ATTRIBUTE.g));
+}
+
+/**
+ * The fields of a node with graph attributes (`branches`, from graphAttributes) replaced by
+ * `graphs`, and `outputs` appended; every other field copied as it was.
+ */
+export function withBranches(node: Node, branches: Node['attributes'], graphs: Uint8Array[], outputs: string[] = []): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  let attribute = 0; // parseNode lists the attributes in the order of their fields
+  for (const f of fields(node.bytes)) {
+    const at = f.no === NODE.attribute ? branches.indexOf(node.attributes[attribute++]) : -1;
+    if (at < 0) {
+      parts.push(node.bytes.subarray(f.start, f.end));
+      continue;
+    }
+    const a = branches[at];
+    parts.push(...lengthDelimited(NODE.attribute, a.field.map((af) => (af.no === ATTRIBUTE.g ? concat(lengthDelimited(ATTRIBUTE.g, [graphs[at]])) : a.buf.subarray(af.start, af.end)))));
+  }
+  parts.push(...outputs.flatMap((o) => stringField(NODE.output, o)));
+  return parts;
+}

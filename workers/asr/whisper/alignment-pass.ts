@@ -65,13 +65,13 @@ export async function alignmentPass(model: WhisperForConditionalGeneration, spec
     const tokenProbs: number[] = [];
     const tokenLogprobs: number[] = [];
     r.textTokens.forEach((token, k) => {
-      const row = logitsRow(out.logits, 0, first + k);
+      const row = logitsRow(out.logits, 0, first + k, ids.length);
       const [text, all] = logSumExpSplit(row, special.eot);
       tokenProbs.push(Math.exp(Math.fround(row[token] - text)));
       tokenLogprobs.push(Math.fround(row[token] - all));
     });
-    tokenLogprobs.push(logProbabilityOf(logitsRow(out.logits, 0, first + r.textTokens.length), special.eot));
-    const noSpeechProb = special.noSpeech === null ? 0 : Math.exp(logProbabilityOf(logitsRow(out.logits, 0, 0), special.noSpeech));
+    tokenLogprobs.push(logProbabilityOf(logitsRow(out.logits, 0, first + r.textTokens.length, ids.length), special.eot));
+    const noSpeechProb = special.noSpeech === null ? 0 : Math.exp(logProbabilityOf(logitsRow(out.logits, 0, 0, ids.length), special.noSpeech));
     return { heads, tokenProbs, tokenLogprobs, noSpeechProb };
   } finally {
     disposeGpu(Object.values(out));

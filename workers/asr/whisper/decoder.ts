@@ -84,7 +84,7 @@ export async function decodeWindow(model: WhisperForConditionalGeneration, speci
     }
   }
   let noSpeechProb = 0;
-  if (special.noSpeech !== null) noSpeechProb = Math.exp(logProbabilityOf(logitsRow(out.logits, 0, r.sotIndex), special.noSpeech));
+  if (special.noSpeech !== null) noSpeechProb = Math.exp(logProbabilityOf(logitsRow(out.logits, 0, r.sotIndex, r.prefix.length), special.noSpeech));
   let encoder = r.encoderOutputs;
   // Every candidate starts from the prefix: the same first row for all of them.
   const firstRow = logitsRow(out.logits, 0, out.logits.dims[1] - 1);

@@ -56,10 +56,10 @@ export async function decodeWithDraft(model: WhisperForConditionalGeneration, sp
     applyLogitFilters(row, tokens, special, false, r.suppressAtStart);
     return argmax(row);
   };
-  let next = choose(logitsRow(logits, 0, r.prefix.length - 1));
+  let next = choose(logitsRow(logits, 0, r.prefix.length - 1, ids.length));
   while (tokens.length < draft.length && next === draft[tokens.length] && !r.stopAt([...tokens, next])) {
     tokens.push(next);
-    next = choose(logitsRow(logits, 0, r.prefix.length - 1 + tokens.length));
+    next = choose(logitsRow(logits, 0, r.prefix.length - 1 + tokens.length, ids.length));
   }
   const accepted = tokens.length;
   if (accepted < draft.length) pkv = truncateSelf(pkv, r.prefix.length + accepted);

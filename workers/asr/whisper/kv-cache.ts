@@ -42,10 +42,16 @@ export function disposeGpu(tensors: Iterable<Tensor>) {
   for (const t of tensors) if (t.location === 'gpu-buffer') t.dispose();
 }
 
-/** The logits row of one batch item at one position, as a fresh array the filters can edit. */
-export function logitsRow(logits: Tensor, batch: number, position: number): Float32Array {
+/**
+ * The logits row of one batch item at one position, as a fresh array the filters can edit.
+ * `inputLength`: the position counts in the run's input, whose first rows may have no logits (a
+ * decoder edited to project only from `<|startoftranscript|>` on, models/logits-from-sot.ts).
+ */
+export function logitsRow(logits: Tensor, batch: number, position: number, inputLength = logits.dims[1]): Float32Array {
   const [, length, vocab] = logits.dims;
-  const start = (batch * length + position) * vocab;
+  const row = position - (inputLength - length);
+  if (row < 0 || row >= length) throw new RangeError(`no logits at position ${position} of ${inputLength} (rows ${inputLength - length}–${inputLength - 1})`);
+  const start = (batch * length + row) * vocab;
   return (logits.data as Float32Array).slice(start, start + vocab);
 }
 
