@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { cachedStepModel } from '../../workers/asr/models/decoder-graph';
 import { logitsFromSot } from '../../workers/asr/models/logits-from-sot';
+import { concat, lengthDelimited, nodeBytes } from '../../workers/asr/onnx/wire';
 import { logitsRow } from '../../workers/asr/whisper/kv-cache';
 import type { Tensor } from '@huggingface/transformers';
 
@@ -61,5 +62,9 @@ describe.skipIf(!have)('logits only from <|startoftranscript|> on', () => {
     const encoder = new Uint8Array(readFileSync(`${MODEL}/onnx/encoder_model_quantized.onnx`));
     expect(logitsFromSot(encoder, sot)).toBeNull();
     expect(logitsFromSot(new Uint8Array([0x3a, 0x05, 1, 2]), sot)).toBeNull();
+    // A projection over positions flattened into the batch (2-D input): a slice on axis 1 would cut d_model.
+    const graph = (first: string) => concat(lengthDelimited(7, [...nodeBytes(first, ['hidden', 'shape'], ['flat']), ...nodeBytes('MatMul', ['flat', 'weight'], ['logits'])]));
+    expect(logitsFromSot(graph('Reshape'), sot)).toBeNull();
+    expect(logitsFromSot(graph('Add'), sot)).not.toBeNull();
   });
 });

@@ -71,6 +71,15 @@ function projection(nodes: Node[]): Node | null {
   return null;
 }
 
+/** Whether `name` comes out of a Reshape or Flatten (through quantisation and casts). */
+function flattened(nodes: Node[], name: string): boolean {
+  const producer = new Map<string, Node>();
+  for (const n of nodes) for (const o of n.outputs) producer.set(o, n);
+  let n = producer.get(name);
+  while (n && (n.opType === 'DynamicQuantizeLinear' || n.opType === 'QuantizeLinear' || n.opType === 'Cast')) n = producer.get(n.inputs[0]);
+  return n !== undefined && (n.opType === 'Reshape' || n.opType === 'Flatten');
+}
+
 /** A GraphProto's bytes with the projection's input sliced from SOT on, itself or in both branches of an `If`; null if neither. */
 function edit(graph: Uint8Array, sot: number): Uint8Array | null {
   const graphFields = fields(graph);
@@ -78,6 +87,9 @@ function edit(graph: Uint8Array, sot: number): Uint8Array | null {
   const nodes = nodeFields.map((f) => parseNode(sub(graph, f)));
 
   const proj = projection(nodes);
+  // The slice is on axis 1 of [batch, positions, d_model]: an export that flattens the positions
+  // into the batch before the projection is left alone.
+  if (proj && flattened(nodes, proj.inputs[0])) return null;
   if (proj) {
     const p = '/earshot/logits_from_sot';
     const n = { sot: `${p}/sot`, is: `${p}/is_sot`, isF: `${p}/is_sot_f`, at: `${p}/at`, start: `${p}/start`, end: `${p}/end`, axis: `${p}/axis`, rows: `${p}/rows` };
