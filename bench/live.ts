@@ -15,6 +15,7 @@ import type { LiveStats } from '../workers/asr/protocol';
 import { openApp, pressRecord } from '../tests/e2e/app';
 import { launch } from '../tests/e2e/browser';
 import type { TestServer } from '../tests/e2e/server';
+import { profileWorker } from './worker-profile';
 
 export interface LiveFigures {
   mode: 'live';
@@ -91,6 +92,8 @@ export async function liveBenchmark(server: TestServer, file: string, modelId: s
     await page.click('[data-testid=load-model]');
     await page.waitForFunction(() => /Ready/.test(document.querySelector('[data-testid=status]')?.textContent ?? ''), null, { timeout: 600_000 });
     await pressRecord(page);
+    // LIVE_PROFILE=file.cpuprofile: the ASR worker's CPU profile over the session, its top functions printed.
+    const profiler = process.env.LIVE_PROFILE ? await profileWorker(browser, 'asr') : null;
     await page.waitForSelector('[data-testid=live-panel][data-live=recording]', { timeout: 60_000 });
     const clock = async () => Number(await page.getAttribute('[data-testid=live-elapsed]', 'data-seconds'));
     while ((await clock()) < 5) await page.waitForTimeout(200);
@@ -109,6 +112,7 @@ export async function liveBenchmark(server: TestServer, file: string, modelId: s
     const rssEnd = rssMb();
     const clockEnd = await clock();
     const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+    if (profiler) console.log(await profiler.stop(process.env.LIVE_PROFILE!));
     await page.click('[data-testid=stop]');
     await page.waitForSelector('[data-testid=recording-kept]', { timeout: 120_000 });
     const stats = JSON.parse((await page.getAttribute('[data-testid=status]', 'data-live-stats')) ?? 'null') as LiveStats | null;
