@@ -25,11 +25,12 @@ try {
   if (merged) console.log('merged decoder:', JSON.stringify(merged));
   const figures = await liveBenchmark(server, benchAudio().live, 'whisper-tiny.en', rendererRssMb, seconds);
   console.log('app:', JSON.stringify(figures));
-  if (!process.env.DIST)
+  if (!process.env.DIST) {
     upsertLatest(
-    [{ ...figures, dtype: 'q8', ...(merged ? { merged_final_latency_median_s: merged.final_latency_median_s, merged_final_latency_p90_s: merged.final_latency_p90_s } : {}) }],
-    `bench/live-real.ts ${seconds}`,
-  );
+      [{ ...figures, dtype: 'q8', ...(merged ? { merged_final_latency_median_s: merged.final_latency_median_s, merged_final_latency_p90_s: merged.final_latency_p90_s } : {}) }],
+      `bench/live-real.ts ${seconds}`,
+    );
+  }
 } finally {
   await server.close();
 }

@@ -8,8 +8,7 @@ import type { Browser } from 'playwright-core';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
-  children?: number[];
+  callFrame: { functionName: string; url: string; lineNumber: number };
 }
 interface Profile {
   nodes: ProfileNode[];
@@ -24,16 +23,20 @@ export async function profileWorker(browser: Browser, urlPart: string) {
   if (!target) throw new Error(`no worker with ${urlPart} among ${targetInfos.map((t) => `${t.type} ${t.url}`).join(', ')}`);
   const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })) as { sessionId: string };
   let id = 0;
-  const waiting = new Map<number, (r: unknown) => void>();
+  const waiting = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
   cdp.on('Target.receivedMessageFromTarget', (e: { sessionId: string; message: string }) => {
     if (e.sessionId !== sessionId) return;
-    const m = JSON.parse(e.message) as { id?: number; result?: unknown };
-    if (m.id !== undefined) waiting.get(m.id)?.(m.result);
+    const m = JSON.parse(e.message) as { id?: number; result?: unknown; error?: { message: string } };
+    const w = m.id === undefined ? undefined : waiting.get(m.id);
+    if (!w) return;
+    waiting.delete(m.id!);
+    if (m.error) w.reject(new Error(`worker profiler: ${m.error.message}`));
+    else w.resolve(m.result);
   });
   const send = (method: string, params: object = {}) =>
-    new Promise<unknown>((resolve) => {
+    new Promise<unknown>((resolve, reject) => {
       const n = ++id;
-      waiting.set(n, resolve);
+      waiting.set(n, { resolve, reject });
       void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: n, method, params }) });
     });
   await send('Profiler.enable');

@@ -81,7 +81,7 @@ export class OpfsRecording implements Recording {
   }
 
   async finish(): Promise<Blob> {
-    if (!this.#failed) this.#write();
+    this.#write(); // nothing is pending once the recording has moved to memory
     this.handle.flush();
     this.handle.close();
     const onDisk = (await this.file.getFile()).slice(0, this.#written * 2);
@@ -121,7 +121,7 @@ export async function createRecording(): Promise<Recording> {
     const dir = await root.getDirectoryHandle(DIR, { create: true });
     const file = await dir.getFileHandle(`live-${Date.now()}.pcm`, { create: true });
     const handle = await (file as unknown as { createSyncAccessHandle(): Promise<SyncAccessHandle> }).createSyncAccessHandle();
-    return new OpfsRecording(file, handle as SyncAccessHandle);
+    return new OpfsRecording(file, handle);
   } catch {
     return new MemoryRecording();
   }
