@@ -179,6 +179,26 @@ export class WhisperEngine implements WindowSteps, UtteranceSteps {
     await this.languageFrom(features, await this.encode(features));
   }
 
+  /**
+   * A live session's warm-up: the path its first finals take (the encoder on a second of audio and
+   * a final's padding, the step model checking a draft), on a second of silence, so a few decoder
+   * runs. The whole-window warmUp() held the first utterances' decodes behind a 3 000-frame encode:
+   * first finals 2.3–4.7 s against 1.5–3.4 s with this, five alternated pairs (docs/performance.md,
+   * "A live-shaped warm-up"). Adding the alignment pass (what a final runs next) made the first
+   * final slower, not faster (two pairs), so it is left out.
+   */
+  async warmUpLive(): Promise<void> {
+    await this.decodeUtterance(new Float32Array(WHISPER_SAMPLE_RATE_HZ), {
+      language: 'en',
+      task: 'transcribe',
+      promptIds: [],
+      forcedIds: [],
+      draft: [],
+      isCancelled: () => false,
+      final: true,
+    });
+  }
+
   /** Identify the language from the first 30 s that are not silent. */
   async detectLanguage(audio: Float32Array): Promise<LanguageGuess[]> {
     if (!this.multilingual) return [{ code: 'en', probability: 1 }];
