@@ -1,8 +1,7 @@
 /**
  * The page on a phone (390×844, as an iPhone 12–15 shows it): nothing scrolls sideways after a
  * live recording (the transcript, the player, the review queue and the recording's panel fit the
- * width), and
- * Settings, when opened, is where the user is looking.
+ * width), and Settings, when opened, is where the user is looking.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -143,9 +143,9 @@ export class LiveSession {
     this.#vadSecondsAtStart = vad.runSeconds;
     this.#userPrompt = engine.encodePrompt(options.prompt).slice(0, MAX_PROMPT_TOKENS);
     this.#ended = new Promise((r) => (this.#resolveEnded = r));
-    // A model's first run costs several passes (WASM allocations, WebGPU shaders): pay
-    // it while the person starts speaking, not in the first utterance's final text, on the path a
-    // final takes and no more (a longer warm-up makes the first utterances queue behind it).
+    // A model's first run costs several passes (WASM allocations): pay it while the person starts
+    // speaking, on the path a final takes and no more (a longer warm-up makes the first utterances
+    // queue behind it). WebGPU models are warmed at load.
     if (!engine.warm) void this.#run(() => engine.warmUpLive());
     port.onmessage = (e: MessageEvent<{ type: 'frame'; samples: Float32Array } | { type: 'end' }>) => {
       if (e.data.type === 'frame') {
