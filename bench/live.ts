@@ -89,8 +89,18 @@ export async function liveBenchmark(server: TestServer, file: string, modelId: s
     });
     await openApp(page, server, modelId, 'wasm', 'q8', `threads=2${query}`);
     await page.selectOption('[data-testid=language-select]', 'en').catch(() => {}); // English-only models have it fixed
+    const loadStarted = Date.now();
     await page.click('[data-testid=load-model]');
     await page.waitForFunction(() => /Ready/.test(document.querySelector('[data-testid=status]')?.textContent ?? ''), null, { timeout: 600_000 });
+    console.log(`load to ready: ${((Date.now() - loadStarted) / 1000).toFixed(2)} s (warm-up ${(await page.getAttribute('[data-testid=status]', 'data-warm-up')) ?? 'none'} s)`);
+    // PRE_SESSION=seconds: a session before the measured one (the engine and V8's compiled code warm, as for a person's second recording).
+    if (process.env.PRE_SESSION) {
+      await pressRecord(page);
+      await page.waitForSelector('[data-testid=live-panel][data-live=recording]', { timeout: 60_000 });
+      while (Number(await page.getAttribute('[data-testid=live-elapsed]', 'data-seconds')) < Number(process.env.PRE_SESSION)) await page.waitForTimeout(200);
+      await page.click('[data-testid=stop]');
+      await page.waitForSelector('[data-testid=recording-kept]', { timeout: 120_000 });
+    }
     await pressRecord(page);
     // LIVE_PROFILE=file.cpuprofile: the ASR worker's CPU profile over the session, its top functions printed.
     const profiler = process.env.LIVE_PROFILE ? await profileWorker(browser, 'asr') : null;
@@ -119,6 +129,8 @@ export async function liveBenchmark(server: TestServer, file: string, modelId: s
     if (!stats) throw new Error('live session gave no figures');
     // LIVE_PARTS=1: each final's latency and its parts, in the order finished (to see which kind of final is slow).
     if (process.env.LIVE_PARTS) for (const p of stats.passParts) console.log('pass', JSON.stringify(p, (_, v) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v)));
+    // LIVE_TIMELINE=1: what the decoder did when (seconds from the session's start), with each utterance's speech end and VAD end.
+    if (process.env.LIVE_TIMELINE) for (const t of [...stats.timeline].sort((x, y) => x.start - y.start)) console.log(`${t.start.toFixed(3)}–${t.end.toFixed(3)} s ${t.what}`);
     if (process.env.LIVE_PARTS) for (const [i, p] of stats.finalParts.entries()) console.log(`final ${i + 1}: ${stats.latencies[i].toFixed(3)} s`, JSON.stringify(p));
     const session = Number(await page.getAttribute('[data-testid=recording-kept]', 'data-seconds'));
     const resampler = resamplerShare();

@@ -67,6 +67,8 @@ export interface LoadedModel {
    * then segments have no words, and the page says so.
    */
   wordTimings: 'exported' | 'added' | 'none';
+  /** Seconds the load's warm-up took (part of `seconds`): WebGPU's shaders, or WASM's kernels compiled by V8 and the VAD's. */
+  warmUpSeconds: number;
 }
 
 export interface Capabilities {
@@ -234,6 +236,12 @@ export interface LiveStats {
    * seconds of utterance. `likelyFinal`: begun in the silence after speech (see LiveSession).
    */
   passParts: { likelyFinal: boolean; seconds: number; audio: number; encoder: number; decoder: number; step: number; decoderRuns: number; ort: number }[];
+  /**
+   * What the decoder did when, in seconds from the session's start: each pass
+   * (cancelled or not), each final's own decode and scoring, and each utterance's speech end (its
+   * last speech frame's capture) and VAD end — to see what a slow final waited behind.
+   */
+  timeline: { what: 'pass' | 'likely-final pass' | 'cancelled pass' | 'final decode' | 'score' | 'speech end' | 'vad end'; start: number; end: number }[];
 }
 
 export interface LiveResult {

@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-web';
 // ("ask not" in the JFK clip) that v6 finds, and a missed phrase is a lost phrase.
 import sileroUrl from '@ricky0123/vad-web/dist/silero_vad_v6.onnx?url';
 import { WHISPER_SAMPLE_RATE_HZ } from '../../src/domain/audio/constants';
+import { VAD_FRAME_SAMPLES } from '../../src/domain/audio/vad-segmenter';
 import { downmix } from '../../src/domain/audio/downmix';
 import { resample } from '../../src/domain/audio/resample';
 import { WhisperEngine } from './whisper/engine';
@@ -116,13 +117,27 @@ export function createAsrService(): AsrApi {
           await whisper.model.dispose();
           await whisper.step?.session.release();
         };
-        if (device === 'webgpu') {
-          // Compile shaders now rather than in the user's first job. (On WASM a warm-up only
-          // moves ~1 encoder pass from the job into the load: measured, it made load-to-ready
-          // 1.7× the baseline's for no gain to first result.)
-          onProgress({ files: {}, phase: 'warmup' });
-          await engine.warmUp();
+        // Compile shaders (WebGPU), or get V8 to compile the WASM kernels' hot code (see
+        // warmUpWasm), now rather than in the user's first job: a live session begun right after
+        // load otherwise paid it in its first finals. With the VAD's kernels too, which every
+        // live frame and every file's plan runs.
+        onProgress({ files: {}, phase: 'warmup' });
+        const warmStarted = performance.now();
+        if (device === 'webgpu') await engine.warmUp();
+        else {
+          // Only a head start: a model it fails on is reported by the job that runs it, with
+          // that job's message (out of memory, say), not by a load that would otherwise succeed.
+          await engine.warmUpWasm().catch((err) => console.warn('Warm-up failed; the first job will be slower.', err));
+          // Likewise a VAD that fails to load: the job that needs it says so.
+          await getVad()
+            .then(async (v) => {
+              await v.fileProbabilities(new Float32Array(WHISPER_SAMPLE_RATE_HZ));
+              await v.probabilities(Array.from({ length: 32 }, () => new Float32Array(VAD_FRAME_SAMPLES)));
+              v.reset();
+            })
+            .catch(() => {});
         }
+        const warmUpSeconds = (performance.now() - warmStarted) / 1000;
         loaded = {
           modelId: request.modelId,
           device,
@@ -133,6 +148,7 @@ export function createAsrService(): AsrApi {
           stored,
           dtypeReason,
           wordTimings: !engine.alignable ? 'none' : crossAttentionsAdded ? 'added' : 'exported',
+          warmUpSeconds,
         };
         return loaded;
       }),

@@ -118,11 +118,13 @@ export class LiveSession {
   #resolveEnded!: () => void;
   #idleWaiters: (() => void)[] = [];
   #error: Error | null = null;
+  /** performance.now() at the session's start: the timeline's zero. */
+  readonly #t0 = performance.now();
 
   /** Speaker labels per utterance (null: off). */
   readonly #embedder: Pick<Diarizer, 'embedAudio'> | null;
   readonly #speakers = new OnlineSpeakers();
-  readonly #stats: LiveStats = { utterances: 0, passes: 0, finalPasses: 0, finalsFromPasses: 0, cancelledPasses: 0, latencies: [], finalParts: [], passParts: [], passSeconds: [], vadSeconds: 0, decodeSeconds: 0, draftTokens: 0, draftAccepted: 0, decoderSteps: 0 };
+  readonly #stats: LiveStats = { utterances: 0, passes: 0, finalPasses: 0, finalsFromPasses: 0, cancelledPasses: 0, latencies: [], finalParts: [], passParts: [], timeline: [], passSeconds: [], vadSeconds: 0, decodeSeconds: 0, draftTokens: 0, draftAccepted: 0, decoderSteps: 0 };
 
   constructor(
     engine: WhisperEngine,
@@ -143,10 +145,6 @@ export class LiveSession {
     this.#vadSecondsAtStart = vad.runSeconds;
     this.#userPrompt = engine.encodePrompt(options.prompt).slice(0, MAX_PROMPT_TOKENS);
     this.#ended = new Promise((r) => (this.#resolveEnded = r));
-    // A model's first run costs several passes (WASM allocations): pay it while the person starts
-    // speaking, on the path a final takes and no more (a longer warm-up makes the first utterances
-    // queue behind it). WebGPU models are warmed at load.
-    if (!engine.warm) void this.#run(() => engine.warmUpLive());
     port.onmessage = (e: MessageEvent<{ type: 'frame'; samples: Float32Array } | { type: 'end' }>) => {
       if (e.data.type === 'frame') {
         if (this.#paused || this.#stopped) return;
@@ -237,6 +235,8 @@ export class LiveSession {
   #end(u: Utterance, e: Extract<VadEvent, { type: 'end' }>) {
     const now = performance.now();
     u.ended = { end: e.end, speechArrivedAt: Math.min(now, this.#clockOrigin + e.speechEnd * FRAME_S * 1000), finalFromPass: false, at: now };
+    this.#mark('speech end', u.ended.speechArrivedAt, u.ended.speechArrivedAt);
+    this.#mark('vad end', now, now);
     u.audio = this.#audio(e.start, e.end);
     const inFlight = this.#inFlight?.utterance === u ? this.#inFlight : null;
     if (!e.forced && u.covered && u.covered.upTo >= e.end) {
@@ -248,6 +248,18 @@ export class LiveSession {
       if (inFlight) this.#cancelPass = inFlight.pass; // the final starts within one decoder step
       this.#finals.push({ utterance: u, audio: this.#audio(e.start, e.end) });
     }
+  }
+
+  /** Put `job` on the timeline (LiveStats.timeline). */
+  async #timed<T>(what: LiveStats['timeline'][number]['what'], job: () => Promise<T>, cancelled?: (r: T) => boolean): Promise<T> {
+    const start = performance.now();
+    const r = await job();
+    this.#mark(cancelled?.(r) ? 'cancelled pass' : what, start, performance.now());
+    return r;
+  }
+
+  #mark(what: LiveStats['timeline'][number]['what'], start: number, end: number) {
+    this.#stats.timeline.push({ what, start: Math.round(start - this.#t0) / 1000, end: Math.round(end - this.#t0) / 1000 });
   }
 
   #audio(start: number, end: number): Float32Array {
@@ -316,7 +328,7 @@ export class LiveSession {
     const s0 = this.#engine.sessionSnapshot();
     let r: Awaited<ReturnType<WhisperEngine['decodeUtterance']>>;
     try {
-      r = await this.#decode(u, this.#audio(u.start, upTo), () => this.#cancelPass === pass, likelyFinal);
+      r = await this.#timed(likelyFinal ? 'likely-final pass' : 'pass', () => this.#decode(u, this.#audio(u.start, upTo), () => this.#cancelPass === pass, likelyFinal), (r) => r.cancelled);
     } finally {
       this.#inFlight = null;
     }
@@ -390,7 +402,7 @@ export class LiveSession {
     const u = f.utterance;
     const began = performance.now();
     u.ended!.decodeAt = began;
-    const r = await this.#decode(u, f.audio, () => false, true);
+    const r = await this.#timed('final decode', () => this.#decode(u, f.audio, () => false, true));
     this.#stats.finalPasses++;
     await this.#finish(u, { upTo: u.start + f.audio.length / VAD_FRAME_SAMPLES, began, ids: r.ids, language: r.language, encoderOutputs: r.encoderOutputs });
   }
@@ -408,6 +420,7 @@ export class LiveSession {
     const final: Final | null = segment ? { segment, ids: d.ids, language: d.language } : null;
     const e = u.ended!;
     const now = performance.now();
+    this.#mark('score', decoded, now);
     this.#stats.latencies.push((now - e.speechArrivedAt) / 1000);
     const decodeAt = e.decodeAt ?? e.at;
     this.#stats.finalParts.push({ vad: (e.at - e.speechArrivedAt) / 1000, wait: (decodeAt - e.at) / 1000, decode: (decoded - decodeAt) / 1000, score: (now - decoded) / 1000, fromPass: e.decodeAt === undefined, began: (d.began - e.speechArrivedAt) / 1000 });

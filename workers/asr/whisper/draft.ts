@@ -16,6 +16,8 @@ export interface DraftDecodeRequest {
   /** OpenAI's SuppressBlank on the first token (off after forced text). */
   suppressAtStart: boolean;
   maxNewTokens: number;
+  /** The end token is suppressed until this many tokens (the warm-up: see UtteranceOptions). */
+  minNewTokens?: number;
   /** Stop when the tokens so far say so (a repetition loop). */
   stopAt: (tokens: readonly number[]) => boolean;
   isCancelled: () => boolean;
@@ -54,6 +56,7 @@ export async function decodeWithDraft(model: WhisperForConditionalGeneration, sp
   const tokens: number[] = [];
   const choose = (row: Float32Array) => {
     applyLogitFilters(row, tokens, special, false, r.suppressAtStart);
+    if (tokens.length < (r.minNewTokens ?? 0)) row[special.eot] = -Infinity;
     return argmax(row);
   };
   let next = choose(logitsRow(logits, 0, r.prefix.length - 1, ids.length));

@@ -26,6 +26,7 @@ import { round, transcribeFile } from './long-form';
 import type { FallbackRequest, FileOptions, SessionSnapshot, UtteranceDecode, UtteranceOptions, UtteranceSteps, WindowSteps } from './steps';
 import type { LoadedWhisper } from './model';
 import { decodeUtterance } from './utterance';
+import { decodeWithDraft } from './draft';
 import { acceptEncoderOutputs, configOf, generationConfigOf, internals, sessionsOf, tokenIdsOf, wrapSessionRuns } from './transformers-adapter';
 import { withOrtLock } from '../runtime/ort-lock';
 import type { Task, TranscribeResult, TranscribeUpdate } from '../protocol';
@@ -73,8 +74,6 @@ export class WhisperEngine implements WindowSteps, UtteranceSteps {
   readonly #alignable: boolean;
   /** Time and runs inside ONNX Runtime sessions per session name, for the overhead figures. */
   readonly sessionTotals = new Map<string, { seconds: number; runs: number }>();
-  /** Whether the model has run at least once (the first run pays for allocations/compilation). */
-  warm = false;
 
   constructor(w: LoadedWhisper) {
     this.loaded = w;
@@ -144,7 +143,6 @@ export class WhisperEngine implements WindowSteps, UtteranceSteps {
 
   /** Encoder output for one window, so language ID and decoding share one encoder run. */
   async encode(features: Tensor): Promise<Tensor> {
-    this.warm = true;
     // transformers.js has no public "encode only" for Whisper; this is the step generate() itself runs.
     const model = internals(this.loaded.model);
     const out = await model._prepare_encoder_decoder_kwargs_for_generation({
@@ -180,23 +178,39 @@ export class WhisperEngine implements WindowSteps, UtteranceSteps {
   }
 
   /**
-   * A live session's warm-up: the path its first finals take (the encoder on a second of audio and
-   * a final's padding, the step model checking a draft), on a second of silence, so a few decoder
-   * runs. The whole-window warmUp() held the first utterances' decodes behind a 3 000-frame encode:
-   * first finals 2.3–4.7 s against 1.5–3.4 s with this, five alternated pairs (docs/performance.md,
-   * "A live-shaped warm-up"). Adding the alignment pass (what a final runs next) made the first
-   * final slower, not faster (two pairs), so it is left out.
+   * WASM, at load: run what a live session runs — passes (generate() on the merged decoder,
+   * with its cached steps; the second with a prompt), a final's decode on its encoder output (the merged decoder over the
+   * prompt and a draft, then steps on the step model), the alignment pass — on two seconds of
+   * quiet noise, the end token held back for 8 tokens so the decoder steps run as on speech. Why:
+   * V8 runs onnxruntime-web's kernels in its baseline tier first and compiles the hot ones again
+   * in the background, so a page's first runs take several times their later time (the encoder
+   * on 600 frames in Node: 1.1 s, then 0.5, 0.4, 0.2 s); a live session begun right after load
+   * paid that in its first finals (2–6 s). Short inputs will do: the kernels are compiled per
+   * function, whatever the shape (docs/performance.md, "Compiled code").
    */
-  async warmUpLive(): Promise<void> {
-    await this.decodeUtterance(new Float32Array(WHISPER_SAMPLE_RATE_HZ), {
-      language: 'en',
-      task: 'transcribe',
-      promptIds: [],
-      forcedIds: [],
-      draft: [],
-      isCancelled: () => false,
-      final: true,
-    });
+  async warmUpWasm(): Promise<void> {
+    let seed = 12345;
+    const noise = new Float32Array(2 * WHISPER_SAMPLE_RATE_HZ).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 0.02);
+    const options = { language: 'en', task: 'transcribe' as const, promptIds: [] as number[], forcedIds: [], isCancelled: () => false, minNewTokens: 8 };
+    // Twice: a second encoder run got the first live finals to 0.5–1.2 s, one run left them at
+    // 1.1–1.9 s (two sessions each; the kernels V8 had not yet compiled were still slow).
+    const first = await this.decodeUtterance(noise, options);
+    const pass = await this.decodeUtterance(noise, { ...options, promptIds: first.ids });
+    const sot = this.prefix('en', 'transcribe');
+    if (this.loaded.step) {
+      await decodeWithDraft(this.loaded.model, this.special, {
+        encoderOutputs: pass.encoderOutputs,
+        prefix: [...this.promptPrefix(pass.ids), ...sot, this.tokens.noTimestamps],
+        draft: pass.ids.slice(0, 4),
+        suppressAtStart: true,
+        maxNewTokens: 12,
+        minNewTokens: 8,
+        stopAt: () => false,
+        isCancelled: () => false,
+        step: this.loaded.step,
+      });
+    }
+    await this.scoreText(pass.encoderOutputs, pass.ids, 'en', 'transcribe', noise.length, [], noise);
   }
 
   /** Identify the language from the first 30 s that are not silent. */

@@ -103,6 +103,8 @@ export interface UtteranceOptions {
   isCancelled: () => boolean;
   /** The utterance's final text (not a tentative pass): decoded again on the whole window rather than cut when it says a phrase twice. */
   final?: boolean;
+  /** No end token before this many new tokens (the warm-up only: it runs the decoder steps a real utterance runs, on audio with nothing to say). */
+  minNewTokens?: number;
 }
 
 export interface UtteranceDecode {

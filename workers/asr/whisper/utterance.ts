@@ -118,6 +118,7 @@ async function decodeEncoded(steps: UtteranceSteps, features: Tensor, encoderInp
       draft: options.draft,
       suppressAtStart: options.forcedIds.length === 0,
       maxNewTokens,
+      minNewTokens: options.minNewTokens,
       stopAt: (tokens) => findRepetitionLoop([...options.forcedIds, ...tokens]) >= 0,
       isCancelled: options.isCancelled,
       beforeStep: yieldToEventLoop,
@@ -150,6 +151,7 @@ async function decodeEncoded(steps: UtteranceSteps, features: Tensor, encoderInp
         decoder_input_ids: prefix,
         return_timestamps: false,
         max_new_tokens: maxNewTokens,
+        ...(options.minNewTokens ? { min_new_tokens: options.minNewTokens } : {}),
         // After forced text the model may end at once; "no end at the first step" is for empty starts.
         ...(options.forcedIds.length ? { begin_suppress_tokens: null } : {}),
         streamer: new CallbackStreamer((id) => {
