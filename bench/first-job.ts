@@ -28,12 +28,12 @@ for (let r = 1; r <= rounds; r++) {
       await page.click('[data-testid=load-model]');
       await page.waitForFunction(() => /Ready/.test(document.querySelector('[data-testid=status]')?.textContent ?? ''), null, { timeout: 600_000 });
       const load = (Date.now() - t0) / 1000;
-      const rounds = await page.getAttribute('[data-testid=status]', 'data-warm-up');
+      const warmUp = await page.getAttribute('[data-testid=status]', 'data-warm-up');
       const t1 = Date.now();
       const job = await transcribe(page, audio, 600_000);
       const first = (Date.now() - t1) / 1000;
       if (job.state !== 'done') throw new Error(`job ended ${job.state}`);
-      console.log(`${dist.split('/').pop()} round ${r}: load to ready ${load.toFixed(2)} s, first job ${first.toFixed(2)} s, sum ${(load + first).toFixed(2)} s (warm-up ${rounds ?? 'none'} s)`);
+      console.log(`${dist.split('/').pop()} round ${r}: load to ready ${load.toFixed(2)} s, first job ${first.toFixed(2)} s, sum ${(load + first).toFixed(2)} s (warm-up ${warmUp ?? 'none'} s)`);
     } finally {
       await browser.close();
       await server.close();

@@ -192,8 +192,9 @@ export class WhisperEngine implements WindowSteps, UtteranceSteps {
     let seed = 12345;
     const noise = new Float32Array(2 * WHISPER_SAMPLE_RATE_HZ).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 0.02);
     const options = { language: 'en', task: 'transcribe' as const, promptIds: [] as number[], forcedIds: [], isCancelled: () => false, minNewTokens: 8 };
-    // Twice: a second encoder run got the first live finals to 0.5–1.2 s, one run left them at
-    // 1.1–1.9 s (two sessions each; the kernels V8 had not yet compiled were still slow).
+    // Two passes, so each kernel's second call already runs on code V8 optimised after its first.
+    // (Measured against one pass and against three encoder runs: first live finals 0.8–1.8 s,
+    // 0.5–1.9 s and 0.6–1.5 s — within this machine's noise; docs/performance.md, "Compiled code".)
     const first = await this.decodeUtterance(noise, options);
     const pass = await this.decodeUtterance(noise, { ...options, promptIds: first.ids });
     const sot = this.prefix('en', 'transcribe');
